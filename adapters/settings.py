@@ -1,0 +1,63 @@
+"""Configuration from the environment (and a ``.env`` file), read once by the composition
+root. A bad value stops start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = Field("sqlite:///golive.db", alias="DATABASE_URL")
+    golive_host: str = Field("127.0.0.1", alias="GOLIVE_HOST")
+    golive_port: int = Field(3978, alias="GOLIVE_PORT", ge=1, le=65535)
+    golive_timezone: str = Field("UTC", alias="GOLIVE_TIMEZONE")
+    golive_admins: str = Field("", alias="GOLIVE_ADMINS")
+    golive_log_format: str = Field("json", alias="GOLIVE_LOG_FORMAT", pattern="^(json|text)$")
+
+    slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(None, alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(None, alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+
+    microsoft_app_id: str = Field("", alias="MICROSOFT_APP_ID")
+    microsoft_app_password: SecretStr = Field(SecretStr(""), alias="MICROSOFT_APP_PASSWORD")
+    microsoft_app_tenant_id: str = Field("", alias="MICROSOFT_APP_TENANT_ID")
+    microsoft_app_type: str = Field("MultiTenant", alias="MICROSOFT_APP_TYPE")
+
+    @field_validator("golive_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"not an IANA time zone: {value!r}") from error
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.golive_admins.split(",") if a.strip())
+
+
+class SettingsError(Exception):
+    """One line naming the variable and what is expected; never the value of a secret."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        raise SettingsError(f"{name}: {first['msg']}") from None

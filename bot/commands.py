@@ -1,0 +1,175 @@
+"""Typed commands: what the parser produces from text, buttons and forms, and what the
+handlers accept. One class per row of COMMANDS.md.
+
+People are platform user ids (``<@U123>`` -> ``"U123"``, ``@amal`` -> ``"amal"``).
+Channels are platform conversation ids plus the name when known. Dates and deadlines are
+already resolved in the caller's time zone: dates are local calendar dates, deadlines
+aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.pilots.models import KpiKind, Role, Stage
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ChannelRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str | None = None
+
+
+class Help(Command):
+    topic: str | None = None
+
+
+class NewPilot(Command):
+    key: str
+    name: str
+    owner: str | None = None
+    channel: ChannelRef | None = None
+    golive: date | None = None
+
+
+class ListPilots(Command):
+    stage: Stage | None = None
+    mine: bool = False
+
+
+class Status(Command):
+    key: str
+
+
+class SetStage(Command):
+    key: str
+    stage: Stage
+
+
+class CommitteeAdd(Command):
+    key: str
+    person: str
+    role: Role
+    observer: bool = False
+
+
+class CommitteeRemove(Command):
+    key: str
+    person: str
+
+
+class ChecklistShow(Command):
+    key: str
+
+
+class ChecklistAdd(Command):
+    key: str
+    title: str
+    owner: str | None = None
+    due: date | None = None
+    blocking: bool = False
+    evidence: bool = False
+
+
+class ChecklistDone(Command):
+    key: str
+    number: int
+    evidence: str | None = None
+
+
+class ChecklistWaive(Command):
+    key: str
+    number: int
+    reason: str
+
+
+class ChecklistAssign(Command):
+    key: str
+    number: int
+    person: str
+
+
+class ChecklistDue(Command):
+    key: str
+    number: int
+    due: date
+
+
+class KpiAdd(Command):
+    key: str
+    name: str
+    kind: KpiKind
+    unit: str
+    baseline: float
+    target: float
+    lower_is_better: bool = False
+
+
+class KpiRecord(Command):
+    key: str
+    name: str
+    value: float
+    at: date | None = None
+
+
+class PollOpen(Command):
+    key: str
+    closes: datetime | None = None  # None: +72h
+    secret: bool = False
+    question: str | None = None
+
+
+class PollClose(Command):
+    key: str
+
+
+class PollCancel(Command):
+    key: str
+
+
+VoteChoice = Literal["go", "conditional", "no-go", "abstain"]
+
+
+class CastVote(Command):
+    key: str
+    choice: VoteChoice
+    text: str | None = None  # the condition (conditional) or reason (no-go)
+
+
+class Decisions(Command):
+    key: str
+
+
+class DigestPreview(Command):
+    channel: ChannelRef | None = None
+
+
+class DigestNow(Command):
+    channel: ChannelRef | None = None
+
+
+class DigestSchedule(Command):
+    channel: ChannelRef | None = None
+    weekday: int  # 0 = Monday
+    at: time
+    timezone: str | None = None
+
+
+class Settings(Command):
+    timezone: str | None = None
+    hours: tuple[time, time] | None = None
+    weekend: str | None = None  # "sat-sun", "fri-sat", ...
+    language: str | None = None
+
+
+class Export(Command):
+    key: str
+    format: Literal["csv", "json"] = "csv"

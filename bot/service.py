@@ -1,0 +1,140 @@
+"""The core's front door: text or a typed command in, a neutral message out.
+
+Adapters call :meth:`Golive.run` (text from a slash command, a mention, a button or a
+form) or :meth:`Golive.execute` (a typed command). One command is one transaction: it
+commits when the handler returns and rolls back on any error, so a refused command changes
+nothing. No exception escapes; the caller gets a private, specific message instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from bot import parsing
+from bot.clock import Clock
+from bot.commands import Command
+from bot.context import Caller
+from bot.env import Directory, Env
+from bot.errors import GoliveError
+from bot.handlers import Handler, registry
+from bot.i18n import _
+from bot.messages import Message, Paragraph, spans
+from bot.pilots.models import Person, Workspace
+from bot.ports import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class Golive:
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        directory: Directory | None = None,
+        default_timezone: str = "UTC",
+        admins: frozenset[str] = frozenset(),
+        on_enqueued: Callable[[], None] | None = None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.directory = directory
+        self.default_timezone = default_timezone
+        self.admins = admins
+        self.on_enqueued = on_enqueued
+        self.handlers: dict[type[Command], Handler] = registry()
+
+    async def run(self, caller: Caller, text: str) -> Message:
+        """Parse ``text`` as the caller and execute it."""
+        return await self._run(caller, text, None)
+
+    async def execute(self, caller: Caller, command: Command) -> Message:
+        return await self._run(caller, None, command)
+
+    async def _run(self, caller: Caller, text: str | None, command: Command | None) -> Message:
+        try:
+            async with self.uow_factory() as uow:
+                workspace = await self.workspace_for(uow, caller)
+                person = await self.person_for(uow, workspace, caller)
+                env = Env(
+                    uow=uow,
+                    clock=self.clock,
+                    caller=self._with_admin(caller),
+                    workspace=workspace,
+                    person=person,
+                    directory=self.directory,
+                )
+                if command is None:
+                    command = parsing.parse(text or "", now_local=env.local_now())
+                handler = self.handlers.get(type(command))
+                if handler is None:
+                    raise GoliveError(_("That command is not available yet."))
+                reply = await handler(command, env)
+                await uow.commit()
+        except GoliveError as error:
+            return error_message(error)
+        except Exception:
+            incident = uuid.uuid4().hex[:8]
+            log.exception("command failed", extra={"incident": incident})
+            return Message(
+                text=_(
+                    "Something went wrong on our side (incident {id}); nothing was changed."
+                ).format(id=incident),
+                private=True,
+            )
+        if self.on_enqueued is not None:
+            self.on_enqueued()
+        return reply
+
+    def _with_admin(self, caller: Caller) -> Caller:
+        if caller.user_id in self.admins and not caller.is_admin:
+            return caller.model_copy(update={"is_admin": True})
+        return caller
+
+    async def workspace_for(self, u: UnitOfWork, caller: Caller) -> Workspace:
+        """The caller's workspace row, created on first contact."""
+        found = await u.workspaces.get_by_external(caller.platform, caller.workspace_id)
+        if found is not None:
+            return found
+        workspace = Workspace(
+            platform=caller.platform,
+            external_id=caller.workspace_id,
+            timezone=self.default_timezone,
+        )
+        await u.workspaces.add(workspace)
+        await u.flush()
+        return workspace
+
+    async def person_for(self, u: UnitOfWork, workspace: Workspace, caller: Caller) -> Person:
+        """The caller's person row, created on first contact, kept in step with the
+        platform's name and time zone."""
+        assert workspace.id is not None
+        person = await u.people.get_by_external(workspace.id, caller.user_id)
+        if person is None:
+            person = Person(
+                workspace_id=workspace.id,
+                external_id=caller.user_id,
+                name=caller.user_name or caller.user_id,
+                timezone=caller.timezone,
+                locale=caller.locale,
+            )
+            await u.people.add(person)
+            await u.flush()
+            return person
+        if caller.user_name and person.name != caller.user_name:
+            person.name = caller.user_name
+        if caller.timezone and person.timezone is None:
+            person.timezone = caller.timezone
+        return person
+
+
+def error_message(error: GoliveError) -> Message:
+    """A refused command, shown only to the caller, with the usage line when there is one."""
+    blocks = [Paragraph(spans=spans(error.message))]
+    text = error.message
+    if error.usage:
+        blocks.append(Paragraph(spans=spans(_("Usage: "), error.usage)))
+        text = f"{text}\n{_('Usage: ')}{error.usage}"
+    return Message(text=text, blocks=list(blocks), private=True)
