@@ -1,0 +1,170 @@
+"""The database: engine, units of work, migrations and a readiness check."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from storage import mapping
+from storage.uow import SqlUnitOfWork
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT_S = 10
+MIGRATION_LOCK = 0x601_1FE_0001  # PostgreSQL advisory lock key held while migrating
+
+
+def async_url(url: str) -> URL:
+    """``url`` with golive's async driver: aiosqlite for SQLite, psycopg for PostgreSQL.
+
+    Plain URLs (``sqlite:///golive.db``, ``postgres://...``) are what people write in
+    ``DATABASE_URL``; an explicit driver is replaced because only these two work async.
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, in code: no alembic.ini to ship or find."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    return config
+
+
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration shipped with this code (read once: it cannot change)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+class Database:
+    """One database from a plain URL: the engine, units of work over it, migrations."""
+
+    def __init__(self, url: str) -> None:
+        mapping.configure()
+        self._url = async_url(url)
+        options: dict[str, Any] = {}
+        if self.is_sqlite and self._in_memory:
+            # One shared connection, or every session would see its own empty database.
+            options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        elif self.is_postgres:
+            options = {"pool_pre_ping": True}
+            if "connect_timeout" not in self._url.query:
+                # Fail a readiness check or start-up in seconds, not after the OS's minutes.
+                options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        self._engine = create_async_engine(self._url, **options)
+        if self.is_sqlite:
+            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+
+    @property
+    def url(self) -> URL:
+        return self._url
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def is_postgres(self) -> bool:
+        return self._url.get_backend_name() == "postgresql"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self._url.get_backend_name() == "sqlite"
+
+    @property
+    def _in_memory(self) -> bool:
+        return self._url.database in (None, "", ":memory:")
+
+    def uow(self) -> SqlUnitOfWork:
+        """A new unit of work (open it with ``async with``)."""
+        return SqlUnitOfWork(self._sessions)
+
+    async def upgrade(self) -> None:
+        """Create the schema or upgrade it to the newest migration, all or nothing."""
+        async with self._engine.connect() as connection:
+            if self.is_sqlite:
+                await connection.run_sync(_upgrade_sqlite)
+                return
+            # Replicas starting together take turns; the later ones then find nothing to do.
+            await connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
+            await connection.run_sync(_upgrade)
+            await connection.commit()
+
+    async def revision(self) -> str | None:
+        """The migration the database is at (None for an empty database)."""
+        async with self._engine.connect() as connection:
+            return await connection.run_sync(current_revision)
+
+    async def check(self) -> list[str]:
+        """What keeps the database from serving; empty when it is ready."""
+        try:
+            current = await self.revision()
+        except Exception as error:  # any driver error means "not reachable" here
+            return [f"database unreachable: {type(error).__name__}: {error}".strip()]
+        head = head_revision()
+        if current != head:
+            return [f"database schema at {current or 'nothing'}, expected {head}: run migrate"]
+        return []
+
+    async def dispose(self) -> None:
+        await self._engine.dispose()
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config()
+    # env.py runs the migrations on this connection, in its transaction.
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _upgrade_sqlite(connection: Connection) -> None:
+    """SQLite needs two things the driver does not do by itself: foreign keys off while a
+    batch migration copies a table (dropping the old parent would cascade to its children),
+    and an explicit BEGIN, since the driver runs DDL outside any transaction."""
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        connection.exec_driver_sql("BEGIN")
+        try:
+            _upgrade(connection)
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()

@@ -1,0 +1,130 @@
+"""The SQL unit of work: one AsyncSession, one transaction, the repositories over it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from bot.delivery.ports import OutboxRepository
+from bot.digests.ports import DigestRepository
+from bot.errors import Conflict
+from bot.pilots.ports import (
+    AuditRepository,
+    PersonRepository,
+    PilotRepository,
+    WorkspaceRepository,
+)
+from bot.polls.ports import PollRepository
+from bot.reminders.ports import ReminderRepository
+from storage.conflicts import to_conflict
+from storage.delivery import SqlOutboxRepository
+from storage.digests import SqlDigestRepository
+from storage.pilot_repositories import (
+    SqlAuditRepository,
+    SqlPersonRepository,
+    SqlPilotRepository,
+    SqlWorkspaceRepository,
+)
+from storage.polls import SqlPollRepository
+from storage.reminders import SqlReminderRepository
+
+
+class SqlUnitOfWork:
+    """Implements :class:`bot.ports.UnitOfWork`.
+
+    A unique-constraint violation, whether raised by :meth:`flush`, :meth:`commit` or an
+    autoflush inside a query, becomes a :class:`bot.errors.Conflict` naming what clashed;
+    the transaction is rolled back and the unit of work stays usable for reads.
+    """
+
+    # Typed as the core's ports: the protocol's attributes are writable, hence invariant.
+    workspaces: WorkspaceRepository
+    people: PersonRepository
+    pilots: PilotRepository
+    audit: AuditRepository
+    polls: PollRepository
+    outbox: OutboxRepository
+    reminders: ReminderRepository
+    digests: DigestRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+        self._flushing: list[object] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session (for storage code and tests; the core never uses it)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open")
+        session = self._session_factory()
+        event.listen(session.sync_session, "before_flush", self._remember_flushing)
+        self._session = session
+        self.workspaces = SqlWorkspaceRepository(session)
+        self.people = SqlPersonRepository(session)
+        self.pilots = SqlPilotRepository(session)
+        self.audit = SqlAuditRepository(session)
+        self.polls = SqlPollRepository(session)
+        self.outbox = SqlOutboxRepository(session)
+        self.reminders = SqlReminderRepository(session)
+        self.digests = SqlDigestRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # An autoflush inside a query can hit a constraint outside flush() and commit().
+        conflict = self._conflict(exc) if isinstance(exc, IntegrityError) else None
+        session = self.session
+        try:
+            # Closing ends the transaction with a rollback, like rollback(), but leaves the
+            # objects loaded, so callers can read what they committed after the block.
+            await session.close()
+        finally:
+            self._session = None
+            self._flushing = []
+        if conflict is not None:
+            raise conflict from exc
+
+    def add(self, obj: object) -> None:
+        self.session.add(obj)
+
+    async def flush(self) -> None:
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            raise await self._rolled_back(error) from error
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        except IntegrityError as error:
+            raise await self._rolled_back(error) from error
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    async def _rolled_back(self, error: IntegrityError) -> Conflict:
+        # Read the clashing object before rollback expires or expunges it.
+        conflict = self._conflict(error)
+        await self.session.rollback()
+        return conflict
+
+    def _conflict(self, error: IntegrityError) -> Conflict:
+        return to_conflict(error, self._flushing)
+
+    def _remember_flushing(self, session: Session, context: Any, instances: Any) -> None:
+        self._flushing = [*session.new, *session.dirty]
