@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.context import Caller
 from bot.delivery.models import PersonInfo
+from bot.digests.ports import ChartRenderer
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork
 
@@ -25,6 +26,7 @@ class Env:
     workspace: Workspace
     person: Person  # the caller's row
     directory: Directory | None = None
+    charts: ChartRenderer | None = None  # draws the digest's KPI chart, where wired
 
     def timezone(self, person: Person | None = None) -> ZoneInfo:
         """A person's time zone (the caller's by default), else the workspace's."""

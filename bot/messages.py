@@ -219,6 +219,7 @@ class Message(_Model):
     text: str
     blocks: list[Block] = Field(default_factory=list)
     private: bool = False  # only for the caller: ephemeral in Slack, a reply in Teams
+    refused: bool = False  # the command failed and changed nothing (forms show it inline)
 
 
 def say(text: str, *, private: bool = True) -> Message:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from bot import parsing
 from bot.clock import Clock
 from bot.commands import Command
 from bot.context import Caller
+from bot.delivery.ports import ChatGateway
+from bot.digests.ports import ChartRenderer
 from bot.env import Directory, Env
 from bot.errors import GoliveError
 from bot.handlers import Handler, registry
@@ -33,17 +35,20 @@ class Golive:
         *,
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
-        directory: Directory | None = None,
+        gateways: Mapping[str, ChatGateway] | None = None,
         default_timezone: str = "UTC",
         admins: frozenset[str] = frozenset(),
         on_enqueued: Callable[[], None] | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
-        self.directory = directory
+        # Looked up per call: adapters register their gateway after the core is built.
+        self.gateways: Mapping[str, ChatGateway] = gateways if gateways is not None else {}
         self.default_timezone = default_timezone
         self.admins = admins
         self.on_enqueued = on_enqueued
+        self.charts = charts
         self.handlers: dict[type[Command], Handler] = registry()
 
     async def run(self, caller: Caller, text: str) -> Message:
@@ -64,7 +69,8 @@ class Golive:
                     caller=self._with_admin(caller),
                     workspace=workspace,
                     person=person,
-                    directory=self.directory,
+                    directory=self.directory_for(caller.platform),
+                    charts=self.charts,
                 )
                 if command is None:
                     command = parsing.parse(text or "", now_local=env.local_now())
@@ -83,10 +89,16 @@ class Golive:
                     "Something went wrong on our side (incident {id}); nothing was changed."
                 ).format(id=incident),
                 private=True,
+                refused=True,
             )
         if self.on_enqueued is not None:
             self.on_enqueued()
         return reply
+
+    def directory_for(self, platform: str) -> Directory | None:
+        """Person look-ups on the caller's own platform, if it has a gateway."""
+        gateway = self.gateways.get(platform)
+        return gateway.lookup_person if gateway is not None else None
 
     def _with_admin(self, caller: Caller) -> Caller:
         if caller.user_id in self.admins and not caller.is_admin:
@@ -137,4 +149,4 @@ def error_message(error: GoliveError) -> Message:
     if error.usage:
         blocks.append(Paragraph(spans=spans(_("Usage: "), error.usage)))
         text = f"{text}\n{_('Usage: ')}{error.usage}"
-    return Message(text=text, blocks=list(blocks), private=True)
+    return Message(text=text, blocks=list(blocks), private=True, refused=True)

@@ -1,0 +1,1 @@
+"""The console adapter: ``golive shell``, a terminal chat over the same core and database."""

@@ -1,0 +1,173 @@
+"""Pure rules of pilots: no database, no chat."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.errors import Conflict, Invalid
+from bot.pilots.models import (
+    ChecklistItem,
+    CommitteeMember,
+    ItemStatus,
+    Kpi,
+    KpiKind,
+    Measurement,
+    Pilot,
+    Role,
+    kpi_progress,
+)
+from bot.pilots.template import readiness_template, template_due_dates
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+TODAY = date(2026, 12, 1)
+
+
+def test_template_has_six_items_with_their_roles() -> None:
+    roles = [role for _, role in readiness_template()]
+    assert roles == [
+        Role.BUSINESS,
+        Role.SECURITY,
+        Role.OPERATIONS,
+        Role.ENGINEERING,
+        Role.OPERATIONS,
+        Role.DATA_SCIENCE,
+    ]
+    assert readiness_template()[1][0] == "Security and compliance review completed"
+
+
+def test_without_target_items_are_due_in_two_weeks() -> None:
+    assert template_due_dates(TODAY, None, 6) == [date(2026, 12, 15)] * 6
+
+
+def test_with_target_items_are_spread_until_a_week_before_it() -> None:
+    dues = template_due_dates(TODAY, date(2027, 1, 19), 6)  # last due 2027-01-12: 42 days
+    assert dues == [
+        date(2026, 12, 8),
+        date(2026, 12, 15),
+        date(2026, 12, 22),
+        date(2026, 12, 29),
+        date(2027, 1, 5),
+        date(2027, 1, 12),
+    ]
+
+
+def test_close_target_puts_items_no_sooner_than_tomorrow() -> None:
+    assert template_due_dates(TODAY, date(2026, 12, 3), 6) == [date(2026, 12, 2)] * 6
+
+
+def _pilot() -> Pilot:
+    pilot = Pilot(workspace_id=1, key="churn", name="Churn", owner_id=1, channel_id="C1")
+    pilot.committee = [
+        CommitteeMember(person_id=1, role=Role.BUSINESS),
+        CommitteeMember(person_id=2, role=Role.SECURITY),
+        CommitteeMember(person_id=3, role=Role.SECURITY),
+    ]
+    return pilot
+
+
+def test_items_go_to_the_first_holder_of_the_role_else_the_owner() -> None:
+    pilot = _pilot()
+    assert pilot.holder_of(Role.SECURITY) == 2
+    assert pilot.holder_of(Role.LEGAL) == 1
+    assert pilot.holder_of(Role.BUSINESS) == 1
+
+
+def _item(**kwargs: object) -> ChecklistItem:
+    values: dict[str, object] = {
+        "number": 2,
+        "title": "Security review",
+        "category": "security",
+        "owner_id": 2,
+    }
+    values.update(kwargs)
+    return ChecklistItem(**values)  # type: ignore[arg-type]
+
+
+def test_item_needing_evidence_is_not_done_without_it() -> None:
+    item = _item(needs_evidence=True)
+    with pytest.raises(Invalid) as refused:
+        item.mark_done(evidence="  ", at=NOW, by_id=2, key="churn")
+    assert refused.value.message == (
+        "Item 2 needs evidence to be marked done: "
+        '`checklist churn done 2 evidence:<link or "text">`'
+    )
+    assert item.status == ItemStatus.OPEN and item.events == []
+    item.mark_done(evidence="https://wiki/sec", at=NOW, by_id=2, key="churn")
+    assert (item.status, item.evidence, item.closed_at) == (
+        ItemStatus.DONE,
+        "https://wiki/sec",
+        NOW,
+    )
+    assert [e.kind for e in item.events] == ["done"]
+
+
+def test_closed_items_refuse_further_changes() -> None:
+    item = _item()
+    item.waive(reason="Covered by the group policy", at=NOW, by_id=1)
+    for change in (
+        lambda: item.mark_done(evidence="x", at=NOW, by_id=1),
+        lambda: item.assign(5, at=NOW, by_id=1),
+        lambda: item.reschedule(date(2026, 12, 20), today=TODAY, at=NOW, by_id=1),
+        lambda: item.waive(reason="again", at=NOW, by_id=1),
+    ):
+        with pytest.raises(Conflict, match="already waived"):
+            change()
+    assert item.waive_reason == "Covered by the group policy"
+
+
+def test_slip_and_reassignment_are_recorded() -> None:
+    item = _item(due=date(2026, 12, 10))
+    item.reschedule(date(2026, 12, 17), today=TODAY, at=NOW, by_id=2)
+    item.assign(7, at=NOW, by_id=1)
+    slipped, assigned = item.events
+    assert (slipped.kind, slipped.old_value, slipped.new_value) == (
+        "slipped",
+        "2026-12-10",
+        "2026-12-17",
+    )
+    assert (assigned.kind, assigned.old_value, assigned.new_value) == ("assigned", "2", "7")
+    assert item.owner_id == 7 and item.due == date(2026, 12, 17)
+
+
+def test_due_date_in_the_past_is_refused() -> None:
+    item = _item(due=date(2026, 12, 10))
+    with pytest.raises(Invalid, match="in the past"):
+        item.reschedule(date(2026, 11, 30), today=TODAY, at=NOW, by_id=2)
+    assert item.due == date(2026, 12, 10) and item.events == []
+
+
+def test_overdue_is_strictly_after_the_due_date() -> None:
+    item = _item(due=date(2026, 12, 10))
+    assert not item.is_overdue(date(2026, 12, 10))
+    assert item.is_overdue(date(2026, 12, 11))
+    item.waive(reason="n/a", at=NOW, by_id=1)
+    assert not item.is_overdue(date(2026, 12, 11))
+
+
+def test_progress_runs_from_baseline_to_target_in_both_directions() -> None:
+    higher = Kpi(name="Deflection", kind=KpiKind.COST, unit="%", baseline=10, target=30)
+    lower = Kpi(
+        name="Handling time",
+        kind=KpiKind.TIME,
+        unit="min",
+        baseline=12,
+        target=8,
+        lower_is_better=True,
+    )
+    assert kpi_progress(higher, 25) == 75
+    assert kpi_progress(lower, 10) == 50
+    assert kpi_progress(lower, 13) == -25  # worse than the baseline
+    assert kpi_progress(lower, 6) == 150  # past the target
+
+
+def test_progress_uses_the_latest_measurement_by_date() -> None:
+    kpi = Kpi(name="Deflection", kind=KpiKind.COST, unit="%", baseline=10, target=30)
+    assert kpi.progress() is None
+    kpi.measurements = [
+        Measurement(value=20, at=date(2026, 12, 8)),
+        Measurement(value=14, at=date(2026, 12, 1)),  # recorded late, older date
+    ]
+    assert kpi.latest() is kpi.measurements[0]
+    assert kpi.progress() == 50
