@@ -1,8 +1,116 @@
-"""Handlers of this feature's commands, registered in :mod:`bot.handlers`."""
+"""Handlers of ``digest preview|now|schedule``, registered in :mod:`bot.handlers`."""
 
 from __future__ import annotations
 
-from bot.commands import Command
-from bot.handlers import Handler
+from datetime import UTC
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-HANDLERS: dict[type[Command], Handler] = {}
+from bot import commands as cmd
+from bot.delivery.service import enqueue
+from bot.digests import messaging
+from bot.digests.models import DigestSchedule, next_slot
+from bot.digests.service import build_digest, conversation
+from bot.env import Env
+from bot.errors import Forbidden, Invalid, NotFound
+from bot.handlers import Handler
+from bot.i18n import _
+from bot.messages import Message, say
+
+
+def _channel(ref: cmd.ChannelRef | None, env: Env) -> tuple[str, str]:
+    """The channel the command names, else the one it was typed in: (id, label)."""
+    if ref is not None:
+        return ref.id, messaging.channel_label(ref.id, ref.name)
+    if env.caller.channel_id is None:
+        raise Invalid(_("Name a channel, for example: digest #steering preview."))
+    return env.caller.channel_id, messaging.channel_label(
+        env.caller.channel_id, env.caller.channel_name
+    )
+
+
+async def _require_owner(env: Env, channel_id: str, label: str) -> None:
+    """Only the owner of a pilot in the channel, or an admin, may post or schedule."""
+    assert env.workspace.id is not None
+    owners = await env.uow.digests.owner_ids(env.workspace.id, channel_id)
+    if not owners:
+        raise NotFound(_("No pilot reports to {channel}.").format(channel=label))
+    if not env.caller.is_admin and env.person.id not in owners:
+        raise Forbidden(
+            _("Only the owner of a pilot in {channel} or an admin may do that.").format(
+                channel=label
+            )
+        )
+
+
+async def preview(command: cmd.DigestPreview, env: Env) -> Message:
+    """Render the channel's digest for the caller only; nothing is posted or stored."""
+    channel_id, _label = _channel(command.channel, env)
+    built = await build_digest(
+        uow=env.uow,
+        workspace=env.workspace,
+        channel_id=channel_id,
+        now=env.clock.now(),
+        charts=env.charts,
+    )
+    return built.message.model_copy(update={"private": True})
+
+
+async def post_now(command: cmd.DigestNow, env: Env) -> Message:
+    """Post the channel's digest at once, through the outbox."""
+    channel_id, label = _channel(command.channel, env)
+    await _require_owner(env, channel_id, label)
+    now = env.clock.now()
+    built = await build_digest(
+        uow=env.uow, workspace=env.workspace, channel_id=channel_id, now=now, charts=env.charts
+    )
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    queued = await enqueue(
+        env.uow,
+        workspace=env.workspace,
+        key=f"digest:{channel_id}:now:{stamp}",
+        to=conversation(env.workspace, channel_id),
+        message=built.message,
+        now=now,
+    )
+    if not queued:
+        return say(_("A digest was just posted to {channel}.").format(channel=label))
+    return say(_("Digest posted to {channel}.").format(channel=label))
+
+
+async def schedule(command: cmd.DigestSchedule, env: Env) -> Message:
+    """Set the channel's weekly digest day, time and zone (the caller's zone by default)."""
+    channel_id, label = _channel(command.channel, env)
+    await _require_owner(env, channel_id, label)
+    if not 0 <= command.weekday <= 6:
+        raise Invalid(_("The weekday must be Monday to Sunday."))
+    timezone = command.timezone or env.timezone().key
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(_("Unknown time zone: {tz}.").format(tz=timezone)) from None
+    assert env.workspace.id is not None
+    row = await env.uow.digests.get_schedule(env.workspace.id, channel_id)
+    if row is None:
+        row = DigestSchedule(workspace_id=env.workspace.id, channel_id=channel_id)
+        await env.uow.digests.add_schedule(row)
+    row.weekday = command.weekday
+    row.at = command.at.replace(second=0, microsecond=0, tzinfo=None)
+    row.timezone = timezone
+    row.channel_name = command.channel.name if command.channel else env.caller.channel_name
+    row.updated_by_id = env.person.id
+    row.updated_at = env.clock.now()
+    upcoming = next_slot(env.clock.now(), weekday=row.weekday, at=row.at, timezone=timezone)
+    return messaging.schedule_set(
+        channel=label,
+        weekday=row.weekday,
+        at=f"{row.at:%H:%M}",
+        timezone=timezone,
+        next_at=upcoming,
+    )
+
+
+HANDLERS: dict[type[cmd.Command], Handler] = {
+    cmd.DigestPreview: preview,
+    cmd.DigestNow: post_now,
+    cmd.DigestSchedule: schedule,
+}
