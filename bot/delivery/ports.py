@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.delivery.models import Conversation, MessageRef, OutboxMessage, PersonInfo
 from bot.messages import Message
@@ -22,6 +23,21 @@ class ChatGateway(Protocol):
     async def lookup_person(self, workspace_id: str, user_id: str) -> PersonInfo | None: ...
 
 
+@runtime_checkable
+class Reachability(Protocol):
+    """Optional on a :class:`ChatGateway`: whom golive cannot message directly on that
+    platform, so an owner can be warned before reminders and results go missing. A gateway
+    without these methods reaches everyone (Slack, the console)."""
+
+    async def unreachable(self, workspace_id: str, user_ids: Sequence[str]) -> list[str]:
+        """The ids among ``user_ids`` golive cannot send a direct message to, in order."""
+        ...
+
+    def reach_fix(self) -> str:
+        """What those people should do about it, in the platform's words, translated."""
+        ...
+
+
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> bool:
         """Add unless a row with the same key exists; True when added. Never raises on a
@@ -30,9 +46,38 @@ class OutboxRepository(Protocol):
 
     async def get_by_key(self, key: str) -> OutboxMessage | None: ...
 
-    async def claim_due(self, now: datetime, limit: int) -> list[OutboxMessage]:
-        """Pending rows whose next attempt is due, locked for this transaction
-        (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so no other worker takes them."""
+    async def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` are already used (one query for a sweep's candidates)."""
         ...
+
+    async def put_update(self, message: OutboxMessage, *, not_before: datetime) -> None:
+        """Insert or replace the one update row under ``message.key``: a replaced row gets
+        the new content and is pending again, due no earlier than ``not_before``, its last
+        send time plus a pause, and any back-off it is already waiting out."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, limit: int, *, lease_until: datetime
+    ) -> list[OutboxMessage]:
+        """Pending rows whose next attempt is due, taken for this worker: each gets one more
+        attempt and ``next_attempt_at = lease_until``, so no other worker takes it before
+        the lease ends (``FOR UPDATE SKIP LOCKED`` on PostgreSQL while claiming)."""
+        ...
+
+    async def mark_sent(
+        self, message_id: int, *, sent_message_json: str, ref_json: str | None, at: datetime
+    ) -> bool:
+        """Record a send. True when done; False when the row's content changed while it
+        was in flight (a newer update): it then stays pending, due a pause after ``at``."""
+        ...
+
+    async def retry_later(self, message_id: int, *, at: datetime, error: str) -> None: ...
+
+    async def defer(self, message_id: int, *, at: datetime) -> None:
+        """Put a claimed row back until ``at`` without counting the attempt (an update
+        waiting for its original to be posted)."""
+        ...
+
+    async def mark_dead(self, message_id: int, *, error: str) -> None: ...
 
     async def list(self, status: str | None = None, limit: int = 100) -> list[OutboxMessage]: ...

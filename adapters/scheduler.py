@@ -1,0 +1,222 @@
+"""The scheduler: two fixed jobs that call the core.
+
+- ``golive.sweep`` every minute, on the leader replica only (see :mod:`adapters.leader`):
+  closes due polls, reminds voters, queues overdue reminders, heads-ups, escalations and
+  digests (:func:`bot.sweep.run_sweep`).
+- ``golive.delivery`` every few seconds, on every replica: sends due outbox rows
+  (:func:`bot.delivery.worker.deliver_due`; rows are claimed with ``FOR UPDATE SKIP
+  LOCKED``, so replicas share the work and none sends a row twice). :meth:`wake` runs it at
+  once after a command has queued something.
+
+Business schedules live in golive's tables, so the jobs are in memory with stable ids; a
+restart loses nothing. Times are UTC; a run more than ``misfire_grace_time`` late is
+skipped and missed runs coalesce into one, which is safe because every run catches up on
+all that is due.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from adapters import metrics
+from adapters.leader import Leadership, SoleLeader
+from bot.clock import Clock, MovableClock
+from bot.delivery.ports import ChatGateway
+from bot.delivery.worker import deliver_due
+from bot.ports import UnitOfWorkFactory
+from bot.sweep import run_sweep
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "golive.sweep"
+DELIVERY_JOB = "golive.delivery"
+BATCH = 50
+
+
+class Scheduler:
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        gateways: Mapping[str, ChatGateway],
+        leader: Leadership | None = None,
+        sweep_seconds: float = 60,
+        delivery_seconds: float = 5,
+        charts: Any = None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.gateways = gateways
+        self.leader = leader or SoleLeader()
+        self.sweep_seconds = sweep_seconds
+        self.delivery_seconds = delivery_seconds
+        self.charts = charts
+        self._apscheduler: AsyncIOScheduler | None = None
+        self._delivering = False
+        self._again = False
+
+    async def sweep_once(self) -> dict[str, int] | None:
+        """One sweep if this replica leads; what it did, or None when it does not lead."""
+        leading = await self.leader.is_leader()
+        metrics.LEADER.set(1 if leading else 0)
+        if not leading:
+            return None
+        with metrics.SWEEP_SECONDS.time():
+            done = await run_sweep(
+                uow_factory=self.uow_factory, clock=self.clock, charts=self.charts
+            )
+        if any(done.values()):
+            self.wake()  # what the sweep queued goes out now, not at the next delivery run
+        return done
+
+    async def deliver_once(self) -> int:
+        """Send what is due, batch after batch until nothing is left; the number sent."""
+        self._delivering = True
+        total = 0
+        try:
+            while True:
+                self._again = False
+                sent = await deliver_due(
+                    uow_factory=self.uow_factory,
+                    gateways=self.gateways,
+                    clock=self.clock,
+                    batch=BATCH,
+                )
+                total += sent
+                if sent < BATCH and not self._again:
+                    return total
+        finally:
+            self._delivering = False
+
+    def wake(self) -> None:
+        """Deliver now (a command just queued something): ``Golive.on_enqueued``."""
+        if self._delivering:
+            self._again = True  # the running job loops once more
+        elif self._apscheduler is not None and self._apscheduler.running:
+            self._apscheduler.modify_job(DELIVERY_JOB, next_run_time=datetime.now(UTC))
+
+    def start(self) -> AsyncIOScheduler:
+        """Start both jobs on the running event loop."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        now = datetime.now(UTC)
+        scheduler.add_job(
+            self.sweep_once,
+            "interval",
+            seconds=self.sweep_seconds,
+            id=SWEEP_JOB,
+            name="sweep: polls, reminders, digests",
+            replace_existing=True,
+            next_run_time=now,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(self.sweep_seconds),
+        )
+        scheduler.add_job(
+            self.deliver_once,
+            "interval",
+            seconds=self.delivery_seconds,
+            id=DELIVERY_JOB,
+            name="deliver the outbox",
+            replace_existing=True,
+            next_run_time=now,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, int(self.delivery_seconds)),
+        )
+        scheduler.start()
+        self._apscheduler = scheduler
+        return scheduler
+
+    async def stop(self) -> None:
+        if self._apscheduler is not None and self._apscheduler.running:
+            self._apscheduler.shutdown(wait=False)
+        self._apscheduler = None
+        await self.leader.close()
+
+
+async def run_due_work(
+    *,
+    uow_factory: UnitOfWorkFactory,
+    gateways: Mapping[str, ChatGateway],
+    now: datetime,
+    since: datetime | None = None,
+    step: timedelta = timedelta(hours=1),
+) -> None:
+    """Sweep and deliver as the scheduler would have from ``since`` to ``now``: at each
+    ``step`` (the console's ``:clock +3d`` shows each day's reminders as they would have
+    arrived), then at ``now``."""
+    instants: list[datetime] = []
+    if since is not None and since < now:
+        span = now - since
+        step = max(step, span / 500)  # a long jump stays quick
+        at = since + step
+        while at < now:
+            instants.append(at)
+            at += step
+    instants.append(now)
+    for instant in instants:
+        clock = MovableClock(instant)
+        await run_sweep(uow_factory=uow_factory, clock=clock)
+        while await deliver_due(uow_factory=uow_factory, gateways=gateways, clock=clock):
+            pass
+
+
+def due_work_hook(start: datetime, *, platform: str = "console") -> Any:
+    """A console ``after_clock_move`` hook: after each ``:clock`` move, run the sweep and
+    delivery over the time that passed, through the session's gateway, so each person's
+    reminders print as they would have arrived."""
+    last = [start]
+
+    async def hook(session: Any) -> None:
+        now = session.clock.now()
+        await run_due_work(
+            uow_factory=session.golive.uow_factory,
+            gateways={platform: session.gateway},
+            since=last[0],
+            now=now,
+        )
+        last[0] = now
+
+    return hook
+
+
+def console_setup(session: Any, runtime: Any) -> None:
+    """Wire the due work into a ``golive shell`` session (see adapters.console.shell)."""
+    session.after_clock_move.append(due_work_hook(session.clock.now()))
+
+
+def start_for_runtime(
+    runtime: Any,
+    *,
+    sweep_seconds: float = 60,
+    delivery_seconds: float = 5,
+    gateways: Mapping[str, ChatGateway] | None = None,
+) -> Scheduler:
+    """Start the scheduler of a serving process (``adapters.app.Runtime``): on PostgreSQL
+    the sweep runs where the advisory lock is held, on SQLite here; every command that
+    queues a message wakes delivery. ``gateways`` (default: the runtime's) are what the
+    outbox delivers through. Stop it with ``await scheduler.stop()``."""
+    from adapters.leader import AdvisoryLockLeader
+
+    database = runtime.database
+    leader: Leadership = (
+        AdvisoryLockLeader(database.engine) if database.is_postgres else SoleLeader()
+    )
+    scheduler = Scheduler(
+        uow_factory=database.uow,
+        clock=runtime.clock,
+        gateways=runtime.gateways if gateways is None else gateways,
+        leader=leader,
+        sweep_seconds=sweep_seconds,
+        delivery_seconds=delivery_seconds,
+        charts=runtime.golive.charts,  # scheduled digests carry their chart too
+    )
+    runtime.golive.on_enqueued = scheduler.wake
+    scheduler.start()
+    return scheduler
