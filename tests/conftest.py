@@ -17,12 +17,9 @@ import psycopg
 import pytest
 from alembic import command
 from psycopg import sql
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
 from bot.clock import MovableClock
 from bot.service import Golive
-from storage.base import metadata
 from storage.db import Database, alembic_config
 
 PG_SERVER = os.environ.get("GOLIVE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -88,17 +85,11 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 def _migrate(sync_url: str) -> None:
-    """Upgrade to head, then create any table declared in code that no migration creates
-    yet, so features can test new tables before the migration is regenerated
-    (tests/test_migrations.py is what fails until it is)."""
+    """Upgrade to head: test databases are built by the migrations alone, so a table the
+    migrations forget fails the tests that use it."""
     config = alembic_config()
     config.set_main_option("sqlalchemy.url", sync_url)
     command.upgrade(config, "head")
-    engine = create_engine(sync_url, poolclass=NullPool)
-    try:
-        metadata.create_all(engine, checkfirst=True)
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -25,10 +25,17 @@ def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | 
     return False
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave slack_sdk's OAuth tables (created by 0002 from their own MetaData) out of
+    autogenerate's comparison, so a new revision never proposes to drop them."""
+    return not (type_ == "table" and name is not None and name.startswith("slack_"))
+
+
 def run_on(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_name=include_name,
         render_item=render_item,
         render_as_batch=True,  # SQLite can ALTER a table only by copying it; batch does that
         compare_type=True,

@@ -1,0 +1,97 @@
+"""Neutral forms -> Slack modals, and a submitted modal's values back to form values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.slack.render import JSON, json_safe, mrkdwn, plain, section
+from bot.i18n import _
+from bot.messages import ChoiceInput, DateInput, Form, TextInput
+
+FORM_CALLBACK_ID = "golive:form"
+INPUT_ACTION_ID = "value"
+_VIEW_TITLE_MAX = 24
+_METADATA_MAX = 3000
+
+
+def _input_element(field: TextInput | DateInput | ChoiceInput) -> JSON:
+    element: JSON
+    if isinstance(field, TextInput):
+        element = {"type": "plain_text_input", "action_id": INPUT_ACTION_ID}
+        if field.multiline:
+            element["multiline"] = True
+        if field.placeholder:
+            element["placeholder"] = plain(field.placeholder, 150)
+        if field.initial:
+            element["initial_value"] = field.initial
+    elif isinstance(field, DateInput):
+        element = {"type": "datepicker", "action_id": INPUT_ACTION_ID}
+        if field.initial:
+            element["initial_date"] = field.initial
+    else:
+        options = [
+            {"text": plain(choice.label, 75), "value": choice.value} for choice in field.choices
+        ]
+        element = {"type": "static_select", "action_id": INPUT_ACTION_ID, "options": options}
+        initial = [
+            o for o, c in zip(options, field.choices, strict=True) if c.value == field.initial
+        ]
+        if initial:
+            element["initial_option"] = initial[0]
+    return element
+
+
+def form_metadata(form: Form, origin: dict[str, str]) -> str:
+    """What a modal carries to its submission: the form's command and where it came from
+    (channel, response_url), so the answer lands where the button was."""
+    data = {"command": form.command, **origin}
+    text = json_safe(json.dumps(data, separators=(",", ":")))
+    if len(text) > _METADATA_MAX:
+        text = json_safe(json.dumps({"command": form.command}, separators=(",", ":")))
+    return text
+
+
+def render_form(form: Form, *, metadata: str | None = None) -> JSON:
+    """A form as a modal view for views.open."""
+    blocks: list[JSON] = []
+    if form.intro:
+        blocks.append(section(mrkdwn(form.intro)))
+    for field in form.inputs:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": field.name,
+                "label": plain(field.label, 2000),
+                "optional": not field.required,
+                "element": _input_element(field),
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": FORM_CALLBACK_ID,
+        "title": plain(form.title, _VIEW_TITLE_MAX),
+        "submit": plain(form.submit_label, _VIEW_TITLE_MAX),
+        "close": plain(_("Cancel"), _VIEW_TITLE_MAX),
+        "private_metadata": metadata if metadata is not None else form_metadata(form, {}),
+        "blocks": blocks,
+    }
+
+
+def submitted_values(state_values: Mapping[str, Any]) -> dict[str, str]:
+    """A view_submission's ``state.values`` as ``{input name: text}``."""
+    values: dict[str, str] = {}
+    for block_id, actions in state_values.items():
+        element: Mapping[str, Any] = actions.get(INPUT_ACTION_ID) or next(
+            iter(actions.values()), {}
+        )
+        kind = element.get("type")
+        if kind == "datepicker":
+            value = element.get("selected_date")
+        elif kind == "static_select":
+            value = (element.get("selected_option") or {}).get("value")
+        else:
+            value = element.get("value")
+        values[block_id] = value or ""
+    return values
