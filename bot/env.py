@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.context import Caller
 from bot.delivery.models import PersonInfo
+from bot.delivery.ports import Reachability
 from bot.digests.ports import ChartRenderer
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork
@@ -27,6 +28,7 @@ class Env:
     person: Person  # the caller's row
     directory: Directory | None = None
     charts: ChartRenderer | None = None  # draws the digest's KPI chart, where wired
+    reachability: Reachability | None = None  # whom the caller's platform cannot DM
 
     def timezone(self, person: Person | None = None) -> ZoneInfo:
         """A person's time zone (the caller's by default), else the workspace's."""

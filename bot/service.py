@@ -16,10 +16,10 @@ from bot import parsing
 from bot.clock import Clock
 from bot.commands import Command
 from bot.context import Caller
-from bot.delivery.ports import ChatGateway
+from bot.delivery.ports import ChatGateway, Reachability
 from bot.digests.ports import ChartRenderer
 from bot.env import Directory, Env
-from bot.errors import GoliveError
+from bot.errors import Conflict, GoliveError
 from bot.handlers import Handler, registry
 from bot.i18n import _
 from bot.messages import Message, Paragraph, spans
@@ -27,6 +27,10 @@ from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+
+class _FirstContactRace(Exception):
+    """Another command created the caller's workspace or person row first."""
 
 
 class Golive:
@@ -60,9 +64,24 @@ class Golive:
 
     async def _run(self, caller: Caller, text: str | None, command: Command | None) -> Message:
         try:
+            return await self._run_once(caller, text, command, first_try=True)
+        except _FirstContactRace:
+            # The first commands of a new workspace or person arrived together and another
+            # created the row: run again, in a new transaction that finds it.
+            return await self._run_once(caller, text, command, first_try=False)
+
+    async def _run_once(
+        self, caller: Caller, text: str | None, command: Command | None, *, first_try: bool
+    ) -> Message:
+        try:
             async with self.uow_factory() as uow:
-                workspace = await self.workspace_for(uow, caller)
-                person = await self.person_for(uow, workspace, caller)
+                try:
+                    workspace = await self.workspace_for(uow, caller)
+                    person = await self.person_for(uow, workspace, caller)
+                except Conflict:
+                    if first_try:
+                        raise _FirstContactRace from None
+                    raise
                 env = Env(
                     uow=uow,
                     clock=self.clock,
@@ -71,6 +90,7 @@ class Golive:
                     person=person,
                     directory=self.directory_for(caller.platform),
                     charts=self.charts,
+                    reachability=self.reachability_for(caller.platform),
                 )
                 if command is None:
                     command = parsing.parse(text or "", now_local=env.local_now())
@@ -79,6 +99,8 @@ class Golive:
                     raise GoliveError(_("That command is not available yet."))
                 reply = await handler(command, env)
                 await uow.commit()
+        except _FirstContactRace:
+            raise
         except GoliveError as error:
             return error_message(error)
         except Exception:
@@ -99,6 +121,11 @@ class Golive:
         """Person look-ups on the caller's own platform, if it has a gateway."""
         gateway = self.gateways.get(platform)
         return gateway.lookup_person if gateway is not None else None
+
+    def reachability_for(self, platform: str) -> Reachability | None:
+        """Whom the caller's platform cannot message directly, if its gateway can tell."""
+        gateway = self.gateways.get(platform)
+        return gateway if isinstance(gateway, Reachability) else None
 
     def _with_admin(self, caller: Caller) -> Caller:
         if caller.user_id in self.admins and not caller.is_admin:

@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import _truncate_all, pg_url
 from pilot_support import caller, snapshot
 from poll_support import ok, the_poll
 
@@ -26,10 +25,11 @@ TWICE = 80  # voters who vote twice at the same moment: 120 + 80 = 200 votes
 
 
 @pytest.fixture
-async def pg_database(request: pytest.FixtureRequest) -> AsyncIterator[Database]:
-    name = str(request.getfixturevalue("_pg_database"))
-    _truncate_all(name)
-    database = Database(pg_url(name))
+async def pg_database(database_url: str) -> AsyncIterator[Database]:
+    # The shared `database_url` fixture, on PostgreSQL only (the test's parametrisation);
+    # not `from conftest import ...`: with tests/slack or tests/teams collected first,
+    # `conftest` names their conftest, not this directory's.
+    database = Database(database_url)
     yield database
     await database.dispose()
 
@@ -40,6 +40,7 @@ def choice_of(index: int) -> c.CastVote:
     return c.CastVote(key="churn", choice=choice, text=text)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_two_hundred_concurrent_votes_leave_one_vote_per_voter(
     pg_database: Database, clock: MovableClock
 ) -> None:

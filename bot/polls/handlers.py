@@ -10,14 +10,17 @@ from bot.messages import Block, Context, Message, Paragraph, bold, spans
 from bot.pilots.handlers import STATUS_SECTIONS
 from bot.pilots.models import Pilot
 from bot.pilots.service import get_pilot
-from bot.polls import closing, messaging, replies, service
+from bot.polls import closing, messaging, reach, replies, service
 from bot.polls.export import export
 
 
 async def open_poll(cmd: PollOpen, env: Env) -> Message:
     poll = await service.open_poll(env=env, cmd=cmd)
     pilot = await get_pilot(env, cmd.key)
-    return replies.opened(await closing.view_of(env.uow, env.workspace, pilot, poll))
+    view = await closing.view_of(env.uow, env.workspace, pilot, poll)
+    reply = replies.opened(view)
+    warning = await reach.check_voters(env=env, view=view)
+    return reply.model_copy(update={"blocks": [*reply.blocks, *warning]}) if warning else reply
 
 
 async def close_poll(cmd: PollClose, env: Env) -> Message:

@@ -1,0 +1,160 @@
+"""The Teams bot: remembers every conversation, turns messages, mentions and card actions
+into golive commands, and answers with Adaptive Cards."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import Activity, ActivityTypes
+
+from adapters.teams.inbound import (
+    mentioned_names,
+    to_caller,
+    to_command_from_data,
+    to_command_text,
+)
+from adapters.teams.privacy import PrivateLine, answer_in_shared, stays_in_thread
+from adapters.teams.references import ReferenceStore, kind_of, reference_of, tenant_of, where
+from adapters.teams.render import CARD_CONTENT_TYPE, VERB, attachment, render_card
+from bot.clock import Clock
+from bot.context import Caller
+from bot.i18n import _
+from bot.messages import Message
+from bot.service import Golive
+
+log = logging.getLogger(__name__)
+
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+
+
+def to_activity(message: Message) -> Activity:
+    """A neutral message as a Teams message activity holding one Adaptive Card."""
+    return Activity(
+        type=ActivityTypes.message,
+        summary=message.text,
+        attachments=[attachment(render_card(message))],
+    )
+
+
+class GoliveTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
+    def __init__(
+        self,
+        *,
+        golive: Golive,
+        store: ReferenceStore,
+        clock: Clock,
+        names: dict[tuple[str, str], str] | None = None,
+        private_line: PrivateLine | None = None,
+    ) -> None:
+        self.golive = golive
+        self.store = store
+        self.clock = clock
+        # Where answers for the caller alone go from a shared conversation (the gateway).
+        self.private_line = private_line
+        # Names Teams gave in mentions, by (tenant, user id): the directory reads them, so
+        # `committee churn add @Sara` names Sara without a roster call.
+        self.names = names if names is not None else {}
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        # Saved on every turn, installation and conversation update, so scheduled messages
+        # reach the conversation after any restart.
+        await self.remember(turn_context.activity)
+        await super().on_turn(turn_context)
+
+    async def remember(self, activity: Activity) -> None:
+        if activity.conversation is None or not activity.conversation.id:
+            return
+        place = where(activity)
+        if _golive_removed(activity):
+            # Uninstalled: a kept reference would only lead to failed sends.
+            await self.store.forget(place.tenant_id, place.conversation_id)
+            return
+        await self.store.save(
+            tenant_id=place.tenant_id,
+            conversation_id=place.conversation_id,
+            kind=place.kind,
+            user_id=place.user_id,
+            reference=reference_of(activity),
+            now=self.clock.now(),
+        )
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        caller = to_caller(activity)
+        if isinstance(activity.value, dict):  # an Action.Submit (clients without Execute)
+            text = to_command_from_data(activity.value)
+            if text is None:
+                return
+            reply = await self.golive.run(caller, text)
+            if activity.reply_to_id and replaces_card(reply, activity):
+                card = to_activity(reply)
+                card.id = activity.reply_to_id
+                await turn_context.update_activity(card)
+                return
+            await self.answer(turn_context, reply, caller=caller, command=text)
+            return
+        tenant = tenant_of(activity)
+        for user_id, name in mentioned_names(activity).items():
+            self.names[(tenant, user_id)] = name
+        text = to_command_text(activity) or "help"
+        reply = await self.golive.run(caller, text)
+        await self.answer(turn_context, reply, caller=caller, command=text)
+
+    async def answer(
+        self, turn_context: TurnContext, reply: Message, *, caller: Caller, command: str
+    ) -> None:
+        """Reply where the command was typed, unless the answer is for the caller alone
+        and others would read it there: then it goes to their personal chat."""
+        if not stays_in_thread(reply, command, turn_context.activity):
+            reply = await answer_in_shared(reply, caller=caller, private_line=self.private_line)
+        await turn_context.send_activity(to_activity(reply))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name == "adaptiveCard/action":
+            body = await self.on_card_action(turn_context)
+            return InvokeResponse(status=200, body=body)
+        response: InvokeResponse = await super().on_invoke_activity(turn_context)
+        return response
+
+    async def on_card_action(self, turn_context: TurnContext) -> dict[str, Any]:
+        """An Action.Execute: run its command; answer with the card that replaces the
+        clicked one, or with a message only the clicker sees."""
+        value = _object(turn_context.activity.value)
+        action = _object(value.get("action"))
+        data = _object(action.get("data"))
+        text = to_command_from_data(data) if action.get("verb") == VERB else None
+        if text is None:
+            return _message_response(_("That button is not golive's, or no longer works."))
+        reply = await self.golive.run(to_caller(turn_context.activity), text)
+        if not replaces_card(reply, turn_context.activity):
+            # Teams has no ephemeral messages; this answer is shown to the clicker alone.
+            return _message_response(reply.text)
+        return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": render_card(reply)}
+
+
+def replaces_card(reply: Message, activity: Activity) -> bool:
+    """Whether the answer to a click replaces the clicked card: a public answer always;
+    a private one only in a personal chat, where nobody else sees the card (a reminder
+    becomes its confirmation). In a channel a private answer goes to the clicker alone."""
+    return not reply.private or kind_of(activity) == "personal"
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _golive_removed(activity: Activity) -> bool:
+    """golive uninstalled, or removed from the team or chat."""
+    if activity.type == ActivityTypes.installation_update:
+        return (activity.action or "").startswith("remove")
+    if activity.type == ActivityTypes.conversation_update and activity.recipient is not None:
+        removed = activity.members_removed or []
+        return any(member.id == activity.recipient.id for member in removed)
+    return False
+
+
+def _message_response(text: str) -> dict[str, Any]:
+    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text}
