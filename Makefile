@@ -19,9 +19,14 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 test: lint
 	$(BIN)/pytest
+
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres); prints a table, see BENCHMARKS.md.
+bench: $(BIN)/.installed
+	$(BIN)/python -m tests.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("adapters.serve", "run the bot: Slack, Teams, the scheduler and the web server"),
@@ -25,22 +26,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="golive", description="golive: pilots to production")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    modules = {}
+    modules: dict[str, ModuleType] = {}
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub_parser = sub.add_parser(name, help=help_text, description=help_text)
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
+        module = importlib.import_module(module_name)
         module.add_arguments(sub_parser)
         modules[name] = module
     args = parser.parse_args(argv)
-    module = modules.get(args.command)
-    if module is None:
-        parser.error(f"{args.command} is not available in this build")
-    return int(module.run(args))
+    return int(modules[args.command].run(args))
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ import argparse
 import asyncio
 import sys
 
+from adapters.app import Database, head_revision
 from adapters.settings import SettingsError, load_settings
-from storage.db import Database, head_revision
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

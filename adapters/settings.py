@@ -17,7 +17,11 @@ class Settings(BaseSettings):
     golive_port: int = Field(3978, alias="GOLIVE_PORT", ge=1, le=65535)
     golive_timezone: str = Field("UTC", alias="GOLIVE_TIMEZONE")
     golive_admins: str = Field("", alias="GOLIVE_ADMINS")
-    golive_log_format: str = Field("json", alias="GOLIVE_LOG_FORMAT", pattern="^(json|text)$")
+    golive_log_format: str = Field("auto", alias="GOLIVE_LOG_FORMAT", pattern="^(auto|json|text)$")
+
+    # Tuning: how often the leader sweeps and every replica delivers the outbox.
+    golive_sweep_seconds: float = Field(60.0, alias="GOLIVE_SWEEP_SECONDS", gt=0, le=3600)
+    golive_delivery_seconds: float = Field(5.0, alias="GOLIVE_DELIVERY_SECONDS", gt=0, le=600)
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

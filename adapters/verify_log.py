@@ -11,9 +11,9 @@ import argparse
 import asyncio
 import sys
 
+from adapters.app import Database
 from adapters.settings import SettingsError, load_settings
 from bot.polls import log
-from storage.db import Database
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -63,7 +63,7 @@ async def test_preview_attaches_the_chart_when_a_renderer_is_wired(
     assert image.alt == "KPI progress to target" and png_size(image.png)[0] == 800
     assert lines(reply)[-2:] == [
         "[image: KPI progress to target]",
-        "Stalled: no activity for 14 days. Forecast: the pace of the last 28 days.",
+        "Stalled means no activity for 14 days; forecasts follow the pace of the last 28 days.",
     ]
 
 

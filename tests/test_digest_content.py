@@ -21,7 +21,7 @@ CHURN_POLL = (
     "Open poll “Should Churn model go to production?”, closes Fri 2026-12-18 17:00; "
     "waiting for @amal"
 )
-FOOTER = "Stalled: no activity for 14 days. Forecast: the pace of the last 28 days."
+FOOTER = "Stalled means no activity for 14 days; forecasts follow the pace of the last 28 days."
 
 
 async def stored(database: Database, channel: str = STEER) -> list[tuple[str, str, dict]]:

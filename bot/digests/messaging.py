@@ -55,7 +55,8 @@ def digest_message(report: DigestReport, *, timezone: str, png: bytes | None) ->
         Context(
             spans=spans(
                 _(
-                    "Stalled: no activity for 14 days. Forecast: the pace of the last {n} days."
+                    "Stalled means no activity for 14 days; "
+                    "forecasts follow the pace of the last {n} days."
                 ).format(n=PACE_WINDOW_DAYS)
             )
         )
