@@ -117,12 +117,20 @@ class SlackGateway:
                 channel = await self._dm_channel(client, to.workspace_id, to.user_id)
             if channel is None:
                 raise DeliveryFailed("no channel or user to post to", permanent=True)
-            body = render.render_message(message)
-            answer = await client.chat_postMessage(channel=channel, **body)
+            first, *rest = render.render_parts(message)
+            answer = await client.chat_postMessage(channel=channel, **first)
             ts = str(answer["ts"])
             channel = str(answer.get("channel") or channel)
         except Exception as error:
             raise failure(error) from error
+        # The message is delivered once its first part is: a failed continuation is logged,
+        # not retried through the outbox, which would post the first part twice.
+        for part in rest:
+            try:
+                await client.chat_postMessage(channel=channel, thread_ts=ts, **part)
+            except Exception as error:
+                log.warning("a continuation of a long message was not posted: %s", error)
+                break
         await self._upload_images(client, channel, ts, message)
         return MessageRef(
             platform=self.platform, workspace_id=to.workspace_id, channel_id=channel, message_id=ts

@@ -38,6 +38,7 @@ FORM_ACTION_PREFIX = "golive:form:"  # buttons that open a modal first
 # Slack's documented limits; past them Slack refuses the whole message.
 _SECTION_TEXT_MAX = 3000
 _HEADER_MAX = 150
+_BLOCKS_MAX = 50
 _FIELD_MAX = 2000
 _FIELDS_PER_SECTION = 10
 _BUTTON_VALUE_MAX = 2000
@@ -204,13 +205,38 @@ def render_blocks(blocks: Sequence[Block]) -> list[JSON]:
 
 
 def render_message(message: Message) -> JSON:
-    """``text`` (the notification fallback) and ``blocks`` for chat.postMessage/update and
-    response_url."""
+    """``text`` (the notification fallback) and ``blocks`` for chat.update and
+    response_url: one message, so past Slack's 50 blocks it is shortened, and says so."""
     body: JSON = {"text": _truncate(escape(message.text), _TEXT_MAX)}
     blocks = render_blocks(message.blocks)
+    if len(blocks) > _BLOCKS_MAX:
+        note = _("Shortened: Slack shows at most {n} blocks in one message.")
+        blocks = [*blocks[: _BLOCKS_MAX - 1], _context(note.format(n=_BLOCKS_MAX))]
     if blocks:
-        body["blocks"] = blocks[:50]  # Slack's limit per message
+        body["blocks"] = blocks
     return body
+
+
+def render_parts(message: Message) -> list[JSON]:
+    """The message for chat.postMessage, in parts of at most 50 blocks (Slack's limit):
+    the first is the message itself, the others continue it in its thread."""
+    first: JSON = {"text": _truncate(escape(message.text), _TEXT_MAX)}
+    blocks = render_blocks(message.blocks)
+    if len(blocks) <= _BLOCKS_MAX:
+        if blocks:
+            first["blocks"] = blocks
+        return [first]
+    head = _BLOCKS_MAX - 1
+    first["blocks"] = [*blocks[:head], _context(_("Continued in the thread."))]
+    rest = blocks[head:]
+    parts = [first]
+    for start in range(0, len(rest), _BLOCKS_MAX):
+        parts.append({"text": _("(continued)"), "blocks": rest[start : start + _BLOCKS_MAX]})
+    return parts
+
+
+def _context(text: str) -> JSON:
+    return {"type": "context", "elements": [_md(escape(text))]}
 
 
 def images(message: Message) -> list[Image]:

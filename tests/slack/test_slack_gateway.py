@@ -150,3 +150,40 @@ async def test_slack_unreachable_is_a_transient_failure() -> None:
         await gateway.post(to, card("x"))
     assert not down.value.permanent
     assert down.value.reason.startswith("network")
+
+
+def long_message(paragraphs: int) -> Message:
+    return Message(
+        text="Weekly digest",
+        blocks=[Paragraph(spans=spans(f"Pilot {n}")) for n in range(1, paragraphs + 1)],
+    )
+
+
+async def test_a_message_past_fifty_blocks_continues_in_its_thread(
+    gateway: SlackGateway, fake: FakeSlack
+) -> None:
+    to = Conversation(platform="slack", workspace_id="T1", channel_id="C1")
+    ref = await gateway.post(to, long_message(120))
+    first, *rest = fake.called("chat.postMessage")
+    assert len(first.body["blocks"]) == 50
+    assert first.body["blocks"][-1]["elements"][0]["text"] == "Continued in the thread."
+    assert [len(part.body["blocks"]) for part in rest] == [50, 21]
+    assert {part.body["thread_ts"] for part in rest} == {ref.message_id}
+    shown = [
+        block["text"]["text"]
+        for call in (first, *rest)
+        for block in call.body["blocks"]
+        if block["type"] == "section"
+    ]
+    assert shown == [f"Pilot {n}" for n in range(1, 121)]  # nothing lost, nothing twice
+
+
+async def test_an_update_past_fifty_blocks_is_shortened_and_says_so(
+    gateway: SlackGateway, fake: FakeSlack
+) -> None:
+    to = Conversation(platform="slack", workspace_id="T1", channel_id="C1")
+    ref = await gateway.post(to, long_message(3))
+    await gateway.update(ref, long_message(60))
+    [updated] = fake.called("chat.update")
+    assert len(updated.body["blocks"]) == 50
+    assert "at most 50 blocks" in updated.body["blocks"][-1]["elements"][0]["text"]
