@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: lint
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres); prints a table, see BENCHMARKS.md.
 bench: $(BIN)/.installed
 	$(BIN)/python -m tests.bench
+
+# Extract every user-facing string into the translators' template.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract --no-location --sort-output -k _ -o bot/locale/golive.pot \
+		--project golive --version 0.1.0 bot adapters
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

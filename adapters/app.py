@@ -6,20 +6,33 @@ The only module that wires ``storage`` into the core. Platform adapters plug in 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
 from aiohttp import web
-from storage.db import Database
+from sqlalchemy import func, select
 
+from adapters import i18n
+from adapters.charts import render_kpi_chart
+from adapters.metrics import OUTBOX_DEPTH, OUTBOX_OLDEST_SECONDS, MeteredGolive, exposition
 from adapters.settings import Settings
+from adapters.slack import setup_slack
+from adapters.teams import setup_teams
 from bot.clock import Clock, SystemClock
+from bot.delivery.models import OutboxStatus
 from bot.delivery.ports import ChatGateway
 from bot.service import Golive
+from storage.db import Database, head_revision
+from storage.delivery import outbox
+from storage.teams import TeamsConversationStore
+
+__all__ = ["Database", "Runtime", "build_runtime", "build_web_app", "head_revision"]
 
 log = logging.getLogger(__name__)
 
 RUNTIME = web.AppKey("runtime", object)
+OUTBOX_QUERY_SECONDS = 2.0  # a scrape must not hang on a slow database
 
 
 @dataclass
@@ -34,16 +47,22 @@ class Runtime:
 
 async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Open (and create or upgrade) the database and build the core over it."""
+    i18n.install()
     database = Database(settings.database_url)
     await database.upgrade()
     clock = clock or SystemClock()
-    golive = Golive(
+    gateways: dict[str, ChatGateway] = {}
+    golive = MeteredGolive(
         uow_factory=database.uow,
         clock=clock,
+        gateways=gateways,
         default_timezone=settings.golive_timezone,
         admins=settings.admins,
+        charts=render_kpi_chart,
     )
-    return Runtime(settings=settings, database=database, clock=clock, golive=golive)
+    return Runtime(
+        settings=settings, database=database, clock=clock, golive=golive, gateways=gateways
+    )
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -57,9 +76,41 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"ready": not problems, "problems": problems}, status=status)
 
 
+async def metrics(request: web.Request) -> web.Response:
+    runtime: Runtime = request.app[RUNTIME]  # type: ignore[assignment]
+    try:
+        await asyncio.wait_for(refresh_outbox_gauges(runtime), OUTBOX_QUERY_SECONDS)
+    except Exception as error:  # the other metrics still matter when the database does not
+        log.warning("outbox metrics not refreshed: %s", type(error).__name__)
+    body, content_type = exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+async def refresh_outbox_gauges(runtime: Runtime) -> None:
+    """Outbox rows by status and the age of the oldest pending one, read when /metrics is
+    scraped: two aggregate queries (the status index serves the second)."""
+    async with runtime.database.engine.connect() as connection:
+        by_status = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        counts: dict[str, int] = {
+            str(status): int(count) for status, count in await connection.execute(by_status)
+        }
+        oldest = (
+            await connection.execute(
+                select(func.min(outbox.c.created_at)).where(outbox.c.status == OutboxStatus.PENDING)
+            )
+        ).scalar()
+    for status in OutboxStatus:
+        OUTBOX_DEPTH.labels(status=status.value).set(counts.get(status.value, 0))
+    age = (runtime.clock.now() - oldest).total_seconds() if oldest is not None else 0.0
+    OUTBOX_OLDEST_SECONDS.set(max(0.0, age))
+
+
 def build_web_app(runtime: Runtime) -> web.Application:
     app = web.Application()
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    setup_slack(runtime, app)
+    setup_teams(runtime, app, store=TeamsConversationStore(runtime.database.engine))
     return app

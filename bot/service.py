@@ -21,7 +21,7 @@ from bot.digests.ports import ChartRenderer
 from bot.env import Directory, Env
 from bot.errors import Conflict, GoliveError
 from bot.handlers import Handler, registry
-from bot.i18n import _
+from bot.i18n import _, use_language
 from bot.messages import Message, Paragraph, spans
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork, UnitOfWorkFactory
@@ -82,6 +82,7 @@ class Golive:
                     if first_try:
                         raise _FirstContactRace from None
                     raise
+                use_language(person.locale or caller.locale)
                 env = Env(
                     uow=uow,
                     clock=self.clock,
