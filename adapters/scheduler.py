@@ -189,6 +189,18 @@ def due_work_hook(start: datetime, *, platform: str = "console") -> Any:
 def console_setup(session: Any, runtime: Any) -> None:
     """Wire the due work into a ``golive shell`` session (see adapters.console.shell)."""
     session.after_clock_move.append(due_work_hook(session.clock.now()))
+    session.after_command.append(deliver_now_hook)
+
+
+async def deliver_now_hook(session: Any) -> None:
+    """A console ``after_command`` hook: deliver what the command queued (a poll card, a
+    result, a digest posted now) through the session's gateway, as serve would at once."""
+    while await deliver_due(
+        uow_factory=session.golive.uow_factory,
+        gateways={"console": session.gateway},
+        clock=session.clock,
+    ):
+        pass
 
 
 def start_for_runtime(

@@ -57,7 +57,8 @@ class ConsoleSession:
     ``after_clock_move`` holds async callables awaited in order after every ``:clock``
     with this session; they are where time-driven work plugs in (the scheduler's sweep,
     then delivery through :attr:`gateway`, so reminders and digests print as they would
-    arrive). It is empty by default: moving the clock then only changes what "now" is.
+    arrive). ``after_command`` runs after every command (delivery of what it queued, such
+    as a poll card). Both are empty by default.
     """
 
     def __init__(
@@ -75,6 +76,7 @@ class ConsoleSession:
         self.user = user
         self.channel = channel
         self.after_clock_move: list[ClockHook] = []
+        self.after_command: list[ClockHook] = []  # e.g. deliver what the command queued
         self.buttons: list[Button] = []
         self._fresh_input = True
         self.gateway = ConsoleGateway(write=write, show=self.show)
@@ -104,6 +106,8 @@ class ConsoleSession:
         reply."""
         reply = await self.golive.run(self.caller(), text)
         self.write(self.show(reply))
+        for hook in self.after_command:
+            await hook(self)
         return reply
 
     async def handle(self, line: str, ask: Ask) -> bool:
