@@ -25,6 +25,7 @@ DUTIES: tuple[tuple[str, str, str], ...] = (
     ("voter reminders", "bot.polls.scheduled", "due_voter_reminders"),
     ("overdue reminders", "bot.reminders.service", "send_due_reminders"),
     ("digests", "bot.digests.service", "post_due_digests"),
+    ("prune outbox", "bot.delivery.service", "prune_outbox"),
 )
 
 

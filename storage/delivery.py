@@ -7,7 +7,7 @@ change with a stale copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import (
@@ -19,6 +19,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
+    or_,
     select,
     update,
 )
@@ -106,16 +108,20 @@ class SqlOutboxRepository:
         return found
 
     async def put_update(self, message: OutboxMessage, *, not_before: datetime) -> None:
-        if await self.add(message):
-            return
-        # The row exists: lock it (PostgreSQL) so a worker's mark_sent waits for us.
-        current = (
-            await self.session.execute(
-                select(outbox.c.status, outbox.c.next_attempt_at, outbox.c.sent_at)
-                .where(outbox.c.key == message.key)
-                .with_for_update()
-            )
-        ).one()
+        while True:
+            if await self.add(message):
+                return
+            # The row exists: lock it (PostgreSQL) so a worker's mark_sent waits for us.
+            current = (
+                await self.session.execute(
+                    select(outbox.c.status, outbox.c.next_attempt_at, outbox.c.sent_at)
+                    .where(outbox.c.key == message.key)
+                    .with_for_update()
+                )
+            ).one_or_none()
+            if current is not None:
+                break
+            # Pruned between our insert and our lock (an old sent update): insert afresh.
         due = not_before
         if current.sent_at is not None:
             due = max(due, current.sent_at + UPDATE_INTERVAL)
@@ -210,3 +216,62 @@ class SqlOutboxRepository:
         if status is not None:
             statement = statement.where(outbox.c.status == status)
         return list(await self.session.scalars(statement.execution_options(populate_existing=True)))
+
+    async def get_many(self, ids: Iterable[int]) -> Sequence[OutboxMessage]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        statement = (
+            select(OutboxMessage)
+            .where(outbox.c.id.in_(wanted))
+            .order_by(outbox.c.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(await self.session.scalars(statement))
+
+    async def requeue_dead(self, ids: Iterable[int] | None, *, at: datetime) -> Sequence[int]:
+        statement = update(outbox).where(outbox.c.status == OutboxStatus.DEAD)
+        if ids is not None:
+            wanted = sorted(set(ids))
+            if not wanted:
+                return []
+            statement = statement.where(outbox.c.id.in_(wanted))
+        requeued = await self.session.execute(
+            statement.values(
+                status=OutboxStatus.PENDING, attempts=0, last_error=None, next_attempt_at=at
+            ).returning(outbox.c.id)
+        )
+        return sorted(requeued.scalars())
+
+    async def prune(
+        self,
+        *,
+        before: datetime,
+        limit: int,
+        keep_prefixes: Sequence[str] = (),
+        keep_suffixes: Sequence[str] = (),
+    ) -> int:
+        finished = (
+            outbox.c.status.in_([OutboxStatus.SENT, OutboxStatus.SUPERSEDED]),
+            outbox.c.created_at < before,
+            or_(outbox.c.sent_at.is_(None), outbox.c.sent_at < before),
+        )
+        kept = [outbox.c.key.startswith(p, autoescape=True) for p in keep_prefixes] + [
+            outbox.c.key.endswith(s, autoescape=True) for s in keep_suffixes
+        ]
+        # Skip rows a vote is replacing right now (PostgreSQL); they wait for the next sweep.
+        # A CTE, evaluated once: PostgreSQL may run a LIMIT subquery under IN more than once.
+        chosen = (
+            select(outbox.c.id)
+            .where(*finished, *(~k for k in kept))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("chosen")
+        )
+        # The outer conditions are checked again on the row as it is when deleted.
+        done = await self.session.execute(
+            delete(outbox)
+            .where(outbox.c.id.in_(select(chosen.c.id)), *finished)
+            .returning(outbox.c.id)  # rowcount: -1 from SQLite for a statement with WITH
+        )
+        return len(done.all())

@@ -81,3 +81,24 @@ class OutboxRepository(Protocol):
     async def mark_dead(self, message_id: int, *, error: str) -> None: ...
 
     async def list(self, status: str | None = None, limit: int = 100) -> list[OutboxMessage]: ...
+
+    async def get_many(self, ids: Iterable[int]) -> Sequence[OutboxMessage]:
+        """The rows among ``ids`` that exist, by id."""
+        ...
+
+    async def requeue_dead(self, ids: Iterable[int] | None, *, at: datetime) -> Sequence[int]:
+        """Make the dead rows among ``ids`` (every dead row when None) pending again, due
+        at ``at`` with no attempts and no last error; the ids requeued."""
+        ...
+
+    async def prune(
+        self,
+        *,
+        before: datetime,
+        limit: int,
+        keep_prefixes: Sequence[str] = (),
+        keep_suffixes: Sequence[str] = (),
+    ) -> int:
+        """Delete up to ``limit`` sent or superseded rows created, and last sent, before
+        ``before``, except keys starting or ending as listed; the number deleted."""
+        ...

@@ -7,12 +7,14 @@ transaction as the change that caused it, under an idempotency key. Delivery its
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.delivery.models import Conversation, OutboxMessage
+from bot.clock import Clock
+from bot.delivery.models import Conversation, OutboxMessage, OutboxStatus
 from bot.messages import Message
 from bot.pilots.models import Workspace
-from bot.ports import UnitOfWork
+from bot.ports import UnitOfWork, UnitOfWorkFactory
 
 UPDATE_INTERVAL = timedelta(seconds=1)
 """The least time between two updates of one posted message (Slack's chat.update is Tier 3:
@@ -70,3 +72,79 @@ async def enqueue_update(
         update_of=of_key,
     )
     await uow.outbox.put_update(row, not_before=now)
+
+
+class RetryRefused(Exception):
+    """Some of the rows asked for are not dead: ``refused`` maps each such id to its status,
+    or None when there is no such row. Nothing was requeued."""
+
+    def __init__(self, refused: dict[int, OutboxStatus | None]) -> None:
+        super().__init__(", ".join(f"{i}: {s or 'no such row'}" for i, s in refused.items()))
+        self.refused = refused
+
+
+async def retry_dead(
+    *, uow_factory: UnitOfWorkFactory, clock: Clock, ids: Sequence[int] | None
+) -> list[OutboxMessage]:
+    """Requeue dead rows, due now with a fresh count of attempts: all of ``ids`` or none
+    (:class:`RetryRefused`), or every dead row when ``ids`` is None; the rows requeued."""
+    async with uow_factory() as uow:
+        requeued = await uow.outbox.requeue_dead(ids, at=clock.now())
+        if ids is not None:
+            missing = sorted(set(ids) - set(requeued))
+            if missing:
+                found = {m.id: m.status for m in await uow.outbox.get_many(missing)}
+                # Leaving without a commit undoes the rows requeued above: all or none.
+                raise RetryRefused({i: found.get(i) for i in missing})
+        rows = list(await uow.outbox.get_many(requeued))
+        await uow.commit()
+    return rows
+
+
+PRUNE_AFTER = timedelta(days=30)
+PRUNE_BATCH = 5000
+PRUNE_MIN_AGE = timedelta(days=8)
+"""The youngest rows pruning may touch: the longest period a key is checked in (a digest's
+week) and a day of time zones."""
+
+KEPT_KEY_PREFIXES = ("unreachable:",)
+"""Keys whose idempotency check has no end: the owner hears about an unreachable voter once,
+ever (:func:`bot.polls.reach.owner_notice_key`)."""
+
+KEPT_KEY_SUFFIXES = (":card",)
+"""Posts that later updates need (their reference): a poll card is updated until its poll
+closes, and a poll has no longest duration (:func:`bot.polls.closing.card_key`)."""
+
+
+async def prune_outbox(
+    *,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    older_than: timedelta = PRUNE_AFTER,
+    batch: int = PRUNE_BATCH,
+) -> int:
+    """Delete up to ``batch`` sent or superseded rows older than ``older_than``; how many.
+
+    A row's key is how a second sweep learns a message was already queued, so a row may go
+    only once no check can ask for its key again. Scheduled sends are checked only within
+    their own period: an overdue list, heads-up or escalation for one person and local day
+    (``remind:``/``headsup:``/``escalate:<person>:<date>``; the items' once-per-due-date
+    marks live in their own table), a digest for one channel and week, a voter reminder
+    between its poll's reminder time and deadline (at most 24 hours), a poll's result once,
+    as it closes. Thirty days is far beyond each of those periods. Two kinds of rows are
+    still needed afterwards and kept forever: :data:`KEPT_KEY_PREFIXES` and
+    :data:`KEPT_KEY_SUFFIXES`. Pending and dead rows are never pruned: they are waiting for
+    a send or for an administrator (``golive outbox retry``). The batch bounds one sweep's
+    work; a backlog drains over the following sweeps.
+    """
+    if older_than < PRUNE_MIN_AGE:
+        raise ValueError(f"rows younger than {PRUNE_MIN_AGE} still guard against duplicates")
+    async with uow_factory() as uow:
+        pruned = await uow.outbox.prune(
+            before=clock.now() - older_than,
+            limit=batch,
+            keep_prefixes=KEPT_KEY_PREFIXES,
+            keep_suffixes=KEPT_KEY_SUFFIXES,
+        )
+        await uow.commit()
+    return pruned
