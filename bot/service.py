@@ -63,15 +63,18 @@ class Golive:
         return await self._run(caller, None, command)
 
     async def _run(self, caller: Caller, text: str | None, command: Command | None) -> Message:
-        try:
-            return await self._run_once(caller, text, command, first_try=True)
-        except _FirstContactRace:
-            # The first commands of a new workspace or person arrived together and another
-            # created the row: run again, in a new transaction that finds it.
-            return await self._run_once(caller, text, command, first_try=False)
+        # The first commands of a new workspace or person may arrive together; one that
+        # finds the row created by another meanwhile runs again, in a new transaction that
+        # sees it. The workspace and then the person can each be lost once: three tries.
+        for _attempt in range(2):
+            try:
+                return await self._run_once(caller, text, command, retry=True)
+            except _FirstContactRace:
+                continue
+        return await self._run_once(caller, text, command, retry=False)
 
     async def _run_once(
-        self, caller: Caller, text: str | None, command: Command | None, *, first_try: bool
+        self, caller: Caller, text: str | None, command: Command | None, *, retry: bool
     ) -> Message:
         try:
             async with self.uow_factory() as uow:
@@ -79,7 +82,7 @@ class Golive:
                     workspace = await self.workspace_for(uow, caller)
                     person = await self.person_for(uow, workspace, caller)
                 except Conflict:
-                    if first_try:
+                    if retry:
                         raise _FirstContactRace from None
                     raise
                 use_language(person.locale or caller.locale)
