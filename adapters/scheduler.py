@@ -16,8 +16,11 @@ all that is due.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -60,9 +63,35 @@ class Scheduler:
         self._apscheduler: AsyncIOScheduler | None = None
         self._delivering = False
         self._again = False
+        self._running: set[asyncio.Task[object]] = set()  # job runs in progress
+        self._last_sweep: float | None = None  # monotonic start of the previous sweep
 
     async def sweep_once(self) -> dict[str, int] | None:
+        with self._in_flight():
+            return await self._sweep()
+
+    async def deliver_once(self) -> int:
+        with self._in_flight():
+            return await self._deliver()
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    async def _sweep(self) -> dict[str, int] | None:
         """One sweep if this replica leads; what it did, or None when it does not lead."""
+        started = time.monotonic()
+        if self._last_sweep is not None:
+            late = started - self._last_sweep - self.sweep_seconds
+            metrics.SWEEP_LAG_SECONDS.set(max(0.0, late))
+        self._last_sweep = started
         leading = await self.leader.is_leader()
         metrics.LEADER.set(1 if leading else 0)
         if not leading:
@@ -75,7 +104,7 @@ class Scheduler:
             self.wake()  # what the sweep queued goes out now, not at the next delivery run
         return done
 
-    async def deliver_once(self) -> int:
+    async def _deliver(self) -> int:
         """Send what is due, batch after batch until nothing is left; the number sent."""
         self._delivering = True
         total = 0
@@ -133,8 +162,13 @@ class Scheduler:
         self._apscheduler = scheduler
         return scheduler
 
-    async def stop(self) -> None:
+    async def stop(self, *, wait_seconds: float = 10.0) -> None:
+        """Start no new run, let the runs in progress finish (the database they write to is
+        closed next), then release leadership."""
         if self._apscheduler is not None and self._apscheduler.running:
+            self._apscheduler.pause()
+            if self._running:
+                await asyncio.wait(set(self._running), timeout=wait_seconds)
             self._apscheduler.shutdown(wait=False)
         self._apscheduler = None
         await self.leader.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -62,8 +63,10 @@ class Shouting(gettext.NullTranslations):
 
 
 @pytest.fixture
-def shouting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(i18n, "_translation", Shouting())
+def shouting() -> Iterator[None]:
+    token = i18n._translation.set(Shouting())
+    yield
+    i18n._translation.reset(token)
 
 
 def text_of(message: Message) -> str:
