@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -26,6 +27,17 @@ if TYPE_CHECKING:
     from adapters.app import Runtime
 
 log = logging.getLogger(__name__)
+
+
+class _ExpectedTokenNotice(logging.Filter):
+    """golive hands Bolt its own client (pointed at SLACK_API_URL); Bolt also reads
+    SLACK_BOT_TOKEN from the environment and warns that it goes unused, as it should."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_ExpectedTokenNotice())
 
 EVENTS_PATH = "/slack/events"
 SLACK = web.AppKey("slack", object)
