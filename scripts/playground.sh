@@ -49,7 +49,13 @@ echo "playground: golive is up on http://127.0.0.1:$golive_port/api/messages"
 echo "playground: open http://127.0.0.1:$playground_port in your browser"
 
 # The Playground binds every interface; the preloaded shim keeps it on loopback.
+# PLAYGROUND_BIN: an installed agentsplayground (e.g. to run with no network at all).
+if [[ -n "${PLAYGROUND_BIN:-}" ]]; then
+  playground=("$PLAYGROUND_BIN")
+else
+  playground=(npx --yes --package @microsoft/m365agentsplayground agentsplayground)
+fi
 TEAMSAPPTESTER_BROWSER=none \
 NODE_OPTIONS="--require $here/loopback-only.cjs ${NODE_OPTIONS:-}" \
-  npx --yes --package @microsoft/m365agentsplayground agentsplayground \
+  "${playground[@]}" \
     -e "http://127.0.0.1:$golive_port/api/messages" -c msteams -p "$playground_port"
