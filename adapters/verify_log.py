@@ -52,5 +52,6 @@ async def verify(url: str) -> int:
     if problems:
         print(f"decision log tampered with: {len(problems)} of {len(decisions)} decisions fail")
         return 1
-    print(f"{len(decisions)} decisions verified")
+    count = len(decisions)
+    print(f"{count} decision verified" if count == 1 else f"{count} decisions verified")
     return 0
