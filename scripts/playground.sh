@@ -49,6 +49,7 @@ echo "playground: golive is up on http://127.0.0.1:$golive_port/api/messages"
 echo "playground: open http://127.0.0.1:$playground_port in your browser"
 
 # The Playground binds every interface; the preloaded shim keeps it on loopback.
+cd "$workdir"  # the Playground writes its devTools/ log folder where it runs
 # PLAYGROUND_BIN: an installed agentsplayground (e.g. to run with no network at all).
 if [[ -n "${PLAYGROUND_BIN:-}" ]]; then
   playground=("$PLAYGROUND_BIN")
