@@ -171,3 +171,10 @@ def test_progress_uses_the_latest_measurement_by_date() -> None:
     ]
     assert kpi.latest() is kpi.measurements[0]
     assert kpi.progress() == 50
+
+
+def test_a_conversation_is_named_by_its_name_never_by_an_opaque_id() -> None:
+    from bot.pilots.messaging import conversation_label
+
+    assert conversation_label("C123", "ai-steering") == "#ai-steering"
+    assert conversation_label("a:1Xf-personal-chat-id", None) == "an unnamed chat"

@@ -15,17 +15,16 @@ from bot.errors import Forbidden, Invalid, NotFound
 from bot.handlers import Handler
 from bot.i18n import _
 from bot.messages import Message, say
+from bot.pilots.messaging import conversation_label
 
 
 def _channel(ref: cmd.ChannelRef | None, env: Env) -> tuple[str, str]:
     """The channel the command names, else the one it was typed in: (id, label)."""
     if ref is not None:
-        return ref.id, messaging.channel_label(ref.id, ref.name)
+        return ref.id, conversation_label(ref.id, ref.name)
     if env.caller.channel_id is None:
         raise Invalid(_("Name a channel, for example: digest #steering preview."))
-    return env.caller.channel_id, messaging.channel_label(
-        env.caller.channel_id, env.caller.channel_name
-    )
+    return env.caller.channel_id, conversation_label(env.caller.channel_id, env.caller.channel_name)
 
 
 async def _require_owner(env: Env, channel_id: str, label: str) -> None:

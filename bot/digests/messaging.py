@@ -31,16 +31,13 @@ from bot.messages import (
     bold,
     spans,
 )
+from bot.pilots.messaging import conversation_label
 from bot.pilots.models import ItemStatus, Stage
-
-
-def channel_label(channel_id: str, channel_name: str | None) -> str:
-    return f"#{channel_name}" if channel_name else channel_id
 
 
 def digest_message(report: DigestReport, *, timezone: str, png: bytes | None) -> Message:
     """The whole digest: headline, what changed, one section per pilot, the chart."""
-    channel = channel_label(report.channel_id, report.channel_name)
+    channel = conversation_label(report.channel_id, report.channel_name)
     title = _("Weekly digest for {channel}, week {week}").format(channel=channel, week=report.week)
     blocks: list[Block] = [Header(text=title), *_headline(report)]
     blocks.append(Paragraph(spans=[bold(_("What changed since last week"))]))
@@ -128,7 +125,7 @@ def chart_data(report: DigestReport) -> KpiChart | None:
     )
     if not bars:
         return None
-    channel = channel_label(report.channel_id, report.channel_name)
+    channel = conversation_label(report.channel_id, report.channel_name)
     title = _("KPI progress to target, {channel}, {week}").format(channel=channel, week=report.week)
     return KpiChart(
         title=title,

@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.delivery.models import Conversation
 from bot.delivery.service import enqueue
-from bot.digests.messaging import channel_label, chart_data, digest_message
+from bot.digests.messaging import chart_data, digest_message
 from bot.digests.models import ChannelSlot, Digest, iso_week
 from bot.digests.ports import ChartRenderer
 from bot.digests.report import DigestReport, assess
 from bot.errors import Conflict, NotFound
 from bot.i18n import _
 from bot.messages import Image, Message
+from bot.pilots.messaging import conversation_label
 from bot.pilots.models import Workspace
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -153,7 +154,7 @@ async def post_due_digests(
     for slot in due:
         if (slot.workspace_id, slot.channel_id, slot.week(now)) in posted:
             continue
-        label = channel_label(slot.channel_id, slot.channel_name)
+        label = conversation_label(slot.channel_id, slot.channel_name)
         try:
             async with uow_factory() as uow:
                 posted_now = await post_scheduled(uow=uow, slot=slot, now=now, charts=charts)

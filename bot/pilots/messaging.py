@@ -58,7 +58,13 @@ def percent(value: float | None) -> str:
 
 
 def channel_label(pilot: Pilot) -> str:
-    return f"#{pilot.channel_name or pilot.channel_id}"
+    return conversation_label(pilot.channel_id, pilot.channel_name)
+
+
+def conversation_label(channel_id: str, channel_name: str | None) -> str:
+    """``#name``; a conversation the platform gave no name (a Teams chat) is not shown by
+    its opaque id."""
+    return f"#{channel_name}" if channel_name else _("an unnamed chat")
 
 
 def _message(blocks: list[Block], *, private: bool = False) -> Message:
