@@ -21,6 +21,9 @@ from storage.uow import SqlUnitOfWork
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 10
+PG_POOL_SIZE = 10
+PG_POOL_OVERFLOW = 10
+PG_POOL_TIMEOUT_S = 600
 MIGRATION_LOCK = 0x601_1FE_0001  # PostgreSQL advisory lock key held while migrating
 
 
@@ -68,7 +71,15 @@ class Database:
             # One shared connection, or every session would see its own empty database.
             options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         elif self.is_postgres:
-            options = {"pool_pre_ping": True}
+            # Commands are acknowledged to Slack and Teams before they run, so under a
+            # burst (a thousand votes in seconds) a command waits for a connection rather
+            # than failing after SQLAlchemy's default 30 s: a vote is never dropped.
+            options = {
+                "pool_pre_ping": True,
+                "pool_size": PG_POOL_SIZE,
+                "max_overflow": PG_POOL_OVERFLOW,
+                "pool_timeout": PG_POOL_TIMEOUT_S,
+            }
             if "connect_timeout" not in self._url.query:
                 # Fail a readiness check or start-up in seconds, not after the OS's minutes.
                 options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}

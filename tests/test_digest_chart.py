@@ -113,3 +113,31 @@ async def test_scheduled_digest_posts_the_chart_but_stores_the_digest_without_it
     assert last is not None and last.week == "2026-W51"
     kept = Message.model_validate_json(last.message_json)
     assert images(kept) == [] and kept.blocks[0] == rows["digest:C-steer:2026-W51"].blocks[0]
+
+
+def test_a_large_portfolio_charts_the_thirty_kpis_furthest_from_target() -> None:
+    from types import SimpleNamespace
+
+    from bot.digests.messaging import CHART_MAX_BARS, chart_data
+
+    def pilot(n: int) -> SimpleNamespace:
+        kpi = SimpleNamespace(name="Handling time")
+        line = SimpleNamespace(kpi=kpi, percent=float(n % 120), status=None)
+        return SimpleNamespace(pilot=SimpleNamespace(name=f"Pilot {n}"), kpis=[line])
+
+    report = SimpleNamespace(
+        channel_id="C1",
+        channel_name="steer",
+        week="2026-W50",
+        pilots=[pilot(n) for n in range(200)],
+    )
+    chart = chart_data(report)  # type: ignore[arg-type]
+    assert chart is not None
+    assert len(chart.bars) == CHART_MAX_BARS == 30
+    assert chart.title.endswith("(30 furthest from target of 200)")
+    percents = [bar.percent for bar in chart.bars]
+    assert max(percents) < min(
+        n % 120 for n in range(200) if f"Pilot {n}" not in {bar.pilot for bar in chart.bars}
+    )  # nothing left out is further from target than what is shown
+    names = [bar.pilot for bar in chart.bars]
+    assert names == sorted(names, key=lambda name: int(name.split()[1]))  # digest order kept

@@ -110,6 +110,9 @@ def _change(change: Change) -> list[Span]:
     return [name, Text(text=text)]
 
 
+CHART_MAX_BARS = 30
+
+
 def chart_data(report: DigestReport) -> KpiChart | None:
     """KPI progress to target per pilot, or None when no KPI has a measurement."""
     bars = tuple(
@@ -127,6 +130,14 @@ def chart_data(report: DigestReport) -> KpiChart | None:
         return None
     channel = conversation_label(report.channel_id, report.channel_name)
     title = _("KPI progress to target, {channel}, {week}").format(channel=channel, week=report.week)
+    if len(bars) > CHART_MAX_BARS:
+        # A chart of hundreds of bars is unreadable (and megabytes): show those that
+        # most need the committee's attention, in the digest's order.
+        furthest = set(sorted(range(len(bars)), key=lambda i: bars[i].percent)[:CHART_MAX_BARS])
+        title += " " + _("({shown} furthest from target of {total})").format(
+            shown=CHART_MAX_BARS, total=len(bars)
+        )
+        bars = tuple(bar for i, bar in enumerate(bars) if i in furthest)
     return KpiChart(
         title=title,
         bars=bars,

@@ -97,8 +97,12 @@ def readiness_blocks(pilot: Pilot) -> list[Block]:
     return blocks
 
 
+TURNOUT_NAMED = 25  # a large committee's card names this many voters, then counts the rest
+
+
 def turnout_spans(view: View) -> list[Span]:
-    voted = [v.person_id for v in view.poll.voters if v.person_id in view.poll.voted_ids()]
+    voted_ids = view.poll.voted_ids()
+    voted = [v.person_id for v in view.poll.voters if v.person_id in voted_ids]
     out: list[Span] = spans(
         bold(
             _("Turnout: {voted} of {eligible} voted").format(
@@ -106,8 +110,10 @@ def turnout_spans(view: View) -> list[Span]:
             )
         )
     )
-    for index, person_id in enumerate(voted):
+    for index, person_id in enumerate(voted[:TURNOUT_NAMED]):
         out.extend(spans(": " if index == 0 else ", ", view.mention(person_id)))
+    if len(voted) > TURNOUT_NAMED:
+        out.extend(spans(_(" and {n} more").format(n=len(voted) - TURNOUT_NAMED)))
     return out
 
 
@@ -157,8 +163,9 @@ def tally_blocks(view: View) -> list[Block]:
     blocks: list[Block] = [Fields(fields=fields)]
     if not view.poll.secret:
         rows = []
+        votes = view.poll.votes_by_voter()
         for voter in view.poll.voters:
-            vote = view.poll.vote_of(voter.person_id)
+            vote = votes.get(voter.person_id)
             if vote is not None and vote.choice is not None:
                 rows.append(
                     [view.name(voter.person_id), choice_label(vote.choice), vote.text or ""]

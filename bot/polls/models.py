@@ -89,8 +89,7 @@ class Poll:
         return next((v for v in self.votes if v.person_id == person_id), None)
 
     def voted_ids(self) -> set[int]:
-        eligible = {v.person_id for v in self.voters}
-        return {v.person_id for v in self.votes if v.person_id in eligible}
+        return set(self.votes_by_voter())
 
     def non_voters(self) -> list[Voter]:
         voted = self.voted_ids()
@@ -99,19 +98,25 @@ class Poll:
     def all_voted(self) -> bool:
         return bool(self.voters) and not self.non_voters()
 
+    def votes_by_voter(self) -> dict[int, Vote]:
+        """The eligible voters' votes, by person id (one pass: committees can be large)."""
+        eligible = {v.person_id for v in self.voters}
+        return {v.person_id: v for v in self.votes if v.person_id in eligible}
+
     def counts(self) -> dict[str, int]:
         """Votes per choice, every choice present (zero when nobody chose it)."""
         tally = {c.value: 0 for c in Choice}
-        for vote in self.votes:
-            if vote.choice is not None and self.voter(vote.person_id) is not None:
+        for vote in self.votes_by_voter().values():
+            if vote.choice is not None:
                 tally[vote.choice.value] += 1
         return tally
 
     def ballots(self) -> list[Ballot]:
         """Each eligible voter with their current choice (None: has not voted)."""
         out = []
+        votes = self.votes_by_voter()
         for voter in self.voters:
-            vote = self.vote_of(voter.person_id)
+            vote = votes.get(voter.person_id)
             out.append(
                 Ballot(
                     role=voter.role,

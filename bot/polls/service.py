@@ -172,8 +172,8 @@ async def cast_vote(*, env: Env, cmd: CastVote) -> replies.VoteOutcome:
             by=None,
             reason="all-voted",
         )
-    else:
-        view = await closing.view_of(env.uow, env.workspace, pilot, poll)
+    view = await closing.view_of(env.uow, env.workspace, pilot, poll)
+    if closed is None:
         await enqueue_update(
             env.uow,
             workspace=env.workspace,
@@ -181,7 +181,6 @@ async def cast_vote(*, env: Env, cmd: CastVote) -> replies.VoteOutcome:
             message=messaging.poll_card(view),
             now=now,
         )
-    view = await closing.view_of(env.uow, env.workspace, pilot, poll)
     return replies.VoteOutcome(view=view, choice=choice, changed=changed, closed=closed)
 
 
