@@ -94,6 +94,17 @@ class SqlOutboxRepository:
         result = await self.session.execute(statement.returning(outbox.c.id))
         return result.first() is not None
 
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> set[str]:
+        """Insert those whose key is new, in one statement a chunk; the keys inserted."""
+        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        added: set[str] = set()
+        for start in range(0, len(messages), 500):
+            chunk = [_values(m) for m in messages[start : start + 500]]
+            statement = insert(outbox).values(chunk).on_conflict_do_nothing(index_elements=["key"])
+            result = await self.session.execute(statement.returning(outbox.c.key))
+            added.update(result.scalars())
+        return added
+
     async def get_by_key(self, key: str) -> OutboxMessage | None:
         statement = select(OutboxMessage).where(outbox.c.key == key)
         return await self.session.scalar(statement.execution_options(populate_existing=True))

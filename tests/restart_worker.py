@@ -18,11 +18,13 @@ from bot.clock import MovableClock
 from bot.delivery.models import Conversation, MessageRef, PersonInfo
 from bot.delivery.worker import deliver_due
 from bot.messages import Message
+from bot.reminders import service as reminders
 from bot.sweep import run_sweep
 from storage.db import Database
 from storage.uow import SqlUnitOfWork
 
 PAUSE = 0.004  # per transaction and per send: a few seconds for the whole run
+reminders.BULK = 10  # overdue lists are queued in chunks: several, so a kill falls between
 
 
 class RecordingGateway:

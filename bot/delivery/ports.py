@@ -44,6 +44,10 @@ class OutboxRepository(Protocol):
         duplicate key and leaves the surrounding transaction usable."""
         ...
 
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> set[str]:
+        """Add those whose key is new (as :meth:`add`, in bulk); the keys added."""
+        ...
+
     async def get_by_key(self, key: str) -> OutboxMessage | None: ...
 
     async def existing_keys(self, keys: Iterable[str]) -> set[str]:

@@ -8,6 +8,7 @@ transaction as the change that caused it, under an idempotency key. Delivery its
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -37,18 +38,36 @@ async def enqueue(
 ) -> bool:
     """Queue ``message`` for ``to`` under the idempotency ``key``; False if the key was
     already used (the message was queued before and is not queued again)."""
-    assert workspace.id is not None, "enqueue needs a stored workspace"
-    row = OutboxMessage(
-        workspace_id=workspace.id,
-        key=key,
-        platform=to.platform,
-        message_json=message.model_dump_json(),
+    return await uow.outbox.add(_row(Outgoing(workspace, key, to, message), now))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue with :func:`enqueue_many`."""
+
+    workspace: Workspace
+    key: str
+    to: Conversation
+    message: Message
+
+
+async def enqueue_many(uow: UnitOfWork, outgoing: Sequence[Outgoing], *, now: datetime) -> set[str]:
+    """Queue many messages at once (a sweep's reminders); the keys that were new."""
+    return await uow.outbox.add_many([_row(item, now) for item in outgoing])
+
+
+def _row(item: Outgoing, now: datetime) -> OutboxMessage:
+    assert item.workspace.id is not None, "enqueue needs a stored workspace"
+    return OutboxMessage(
+        workspace_id=item.workspace.id,
+        key=item.key,
+        platform=item.to.platform,
+        message_json=item.message.model_dump_json(),
         created_at=now,
         next_attempt_at=now,
-        channel_id=to.channel_id,
-        user_id=to.user_id,
+        channel_id=item.to.channel_id,
+        user_id=item.to.user_id,
     )
-    return await uow.outbox.add(row)
 
 
 async def enqueue_update(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.delivery.models import Conversation
-from bot.delivery.service import enqueue
+from bot.delivery.service import Outgoing, enqueue, enqueue_many
 from bot.messages import Message
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork, UnitOfWorkFactory
@@ -41,9 +41,18 @@ async def send_due_reminders(*, uow_factory: UnitOfWorkFactory, clock: Clock) ->
             items=items, people=people, workspaces=workspaces, now=now, marked=marked
         )
         already = await uow.outbox.existing_keys(p.key for p in planned)
+    due = [plan for plan in planned if plan.key not in already]
+    # Overdue lists carry no marks, only their key: queue them in bulk, a chunk a
+    # transaction. Heads-ups and escalations record marks too, one plan a transaction.
+    lists = [plan for plan in due if not plan.marks]
     queued = 0
-    for plan in planned:
-        if plan.key in already:
+    for start in range(0, len(lists), BULK):
+        chunk = [_outgoing(plan, people) for plan in lists[start : start + BULK]]
+        async with uow_factory() as uow:
+            queued += len(await enqueue_many(uow, chunk, now=now))
+            await uow.commit()
+    for plan in due:
+        if not plan.marks:
             continue
         message = _message(plan, people)
         async with uow_factory() as uow:
@@ -51,6 +60,18 @@ async def send_due_reminders(*, uow_factory: UnitOfWorkFactory, clock: Clock) ->
                 await uow.commit()
                 queued += 1
     return queued
+
+
+BULK = 500
+
+
+def _outgoing(plan: Planned, people: dict[int, Person]) -> Outgoing:
+    to = Conversation(
+        platform=plan.workspace.platform,
+        workspace_id=plan.workspace.external_id,
+        user_id=plan.person.external_id,
+    )
+    return Outgoing(plan.workspace, plan.key, to, _message(plan, people))
 
 
 async def _people_and_workspaces(
