@@ -34,7 +34,10 @@ async def cancel_poll(cmd: PollCancel, env: Env) -> Message:
 
 
 async def vote(cmd: CastVote, env: Env) -> Message:
-    return replies.voted(await service.cast_vote(env=env, cmd=cmd))
+    outcome = await service.cast_vote(env=env, cmd=cmd)
+    reply = replies.voted(outcome)
+    await service.refresh_card(env=env, outcome=outcome)
+    return reply
 
 
 async def decisions(cmd: Decisions, env: Env) -> Message:

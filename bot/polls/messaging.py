@@ -98,6 +98,7 @@ def readiness_blocks(pilot: Pilot) -> list[Block]:
 
 
 TURNOUT_NAMED = 25  # a large committee's card names this many voters, then counts the rest
+TALLY_ROWS = 50  # who chose what, in a message; `decisions` and `export` keep every vote
 
 
 def turnout_spans(view: View) -> list[Span]:
@@ -170,6 +171,9 @@ def tally_blocks(view: View) -> list[Block]:
                 rows.append(
                     [view.name(voter.person_id), choice_label(vote.choice), vote.text or ""]
                 )
+        if len(rows) > TALLY_ROWS:
+            more = len(rows) - TALLY_ROWS
+            rows = [*rows[:TALLY_ROWS], [_("and {n} more").format(n=more), "", ""]]
         if rows:
             blocks.append(Table(columns=[_("Voter"), _("Vote"), _("Note")], rows=rows))
     return blocks

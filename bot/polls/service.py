@@ -173,15 +173,22 @@ async def cast_vote(*, env: Env, cmd: CastVote) -> replies.VoteOutcome:
             reason="all-voted",
         )
     view = await closing.view_of(env.uow, env.workspace, pilot, poll)
-    if closed is None:
-        await enqueue_update(
-            env.uow,
-            workspace=env.workspace,
-            of_key=closing.card_key(poll),
-            message=messaging.poll_card(view),
-            now=now,
-        )
     return replies.VoteOutcome(view=view, choice=choice, changed=changed, closed=closed)
+
+
+async def refresh_card(*, env: Env, outcome: replies.VoteOutcome) -> None:
+    """Queue the card's new state after a vote. Called last in the vote's transaction: the
+    upsert locks the card's one pending update row until commit, and delivery skips locked
+    rows, so holding it briefly is what lets a burst of votes still update the card."""
+    if outcome.closed is not None:
+        return  # closing already queued the card's final state
+    await enqueue_update(
+        env.uow,
+        workspace=env.workspace,
+        of_key=closing.card_key(outcome.view.poll),
+        message=messaging.poll_card(outcome.view),
+        now=env.clock.now(),
+    )
 
 
 async def close_now(*, env: Env, cmd: PollClose) -> closing.Closed:
