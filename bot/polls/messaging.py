@@ -163,17 +163,20 @@ def tally_blocks(view: View) -> list[Block]:
     fields = [Field_(label=choice_label(c), value=spans(str(counts[c.value]))) for c in Choice]
     blocks: list[Block] = [Fields(fields=fields)]
     if not view.poll.secret:
-        rows = []
+        rows: list[list[str]] = []
+        labels = {c: choice_label(c) for c in Choice}
         votes = view.poll.votes_by_voter()
+        more = 0
         for voter in view.poll.voters:
             vote = votes.get(voter.person_id)
-            if vote is not None and vote.choice is not None:
-                rows.append(
-                    [view.name(voter.person_id), choice_label(vote.choice), vote.text or ""]
-                )
-        if len(rows) > TALLY_ROWS:
-            more = len(rows) - TALLY_ROWS
-            rows = [*rows[:TALLY_ROWS], [_("and {n} more").format(n=more), "", ""]]
+            if vote is None or vote.choice is None:
+                continue
+            if len(rows) == TALLY_ROWS:
+                more += 1
+                continue
+            rows.append([view.name(voter.person_id), labels[vote.choice], vote.text or ""])
+        if more:
+            rows.append([_("and {n} more").format(n=more), "", ""])
         if rows:
             blocks.append(Table(columns=[_("Voter"), _("Vote"), _("Note")], rows=rows))
     return blocks
