@@ -1,0 +1,1 @@
+"""golive benchmarks: ``python -m tests.bench`` (``make bench``); never collected by pytest."""
