@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.digests.models import KpiChart
 
 COLOURS = {"green": "#2e7d32", "amber": "#f9a825", "red": "#c62828"}
@@ -24,6 +21,11 @@ def render_kpi_chart(chart: KpiChart) -> bytes:
     """One horizontal bar per KPI: percent of the way to target, coloured by status."""
     if not chart.bars:
         raise ValueError("a KPI chart needs at least one bar")
+    # Imported on first use: matplotlib is about 40 MB of a serving process that draws a
+    # chart once a week per channel.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     values = [min(HIGHEST, max(LOWEST, bar.percent)) for bar in chart.bars]
     labels = [f"{bar.pilot} · {bar.kpi}" for bar in chart.bars]
     figure = Figure(figsize=(8, 1.4 + 0.45 * len(values)), dpi=100)
