@@ -32,6 +32,7 @@ __all__ = ["Database", "Runtime", "build_runtime", "build_web_app", "head_revisi
 log = logging.getLogger(__name__)
 
 RUNTIME = web.AppKey("runtime", object)
+BACKGROUND_POOL = 3  # the leader's lock connection, the sweep and delivery
 OUTBOX_QUERY_SECONDS = 2.0  # a scrape must not hang on a slow database
 
 
@@ -43,6 +44,18 @@ class Runtime:
     golive: Golive
     gateways: dict[str, ChatGateway] = field(default_factory=dict)  # by platform
     notes: list[str] = field(default_factory=list)  # what is enabled and why, for start-up
+    # The scheduler's own connections (PostgreSQL): a burst of commands queued on one
+    # poll's lock must not take every pooled connection from the sweep and delivery.
+    background: Database | None = None
+
+    @property
+    def background_database(self) -> Database:
+        return self.background or self.database
+
+    async def close(self) -> None:
+        if self.background is not None:
+            await self.background.dispose()
+        await self.database.dispose()
 
 
 async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
@@ -60,8 +73,16 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
         admins=settings.admins,
         charts=render_kpi_chart,
     )
+    background = (
+        Database(settings.database_url, pool_size=BACKGROUND_POOL) if database.is_postgres else None
+    )
     return Runtime(
-        settings=settings, database=database, clock=clock, golive=golive, gateways=gateways
+        settings=settings,
+        database=database,
+        clock=clock,
+        golive=golive,
+        gateways=gateways,
+        background=background,
     )
 
 

@@ -250,7 +250,7 @@ def start_for_runtime(
     outbox delivers through. Stop it with ``await scheduler.stop()``."""
     from adapters.leader import AdvisoryLockLeader
 
-    database = runtime.database
+    database = runtime.background_database
     leader: Leadership = (
         AdvisoryLockLeader(database.engine) if database.is_postgres else SoleLeader()
     )

@@ -57,7 +57,7 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     except OSError as error:
         log.error("cannot listen on %s:%d: %s", host, port, error.strerror or error)
         await runner.cleanup()
-        await runtime.database.dispose()
+        await runtime.close()
         return 1
     scheduler = start_for_runtime(
         runtime,
@@ -100,7 +100,7 @@ async def shut_down(runtime: Runtime, runner: web.AppRunner, scheduler: Schedule
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(scheduler.deliver_once(), FLUSH_SECONDS)
     await scheduler.stop()  # releases leadership
-    await runtime.database.dispose()
+    await runtime.close()
     log.info("stopped")
 
 

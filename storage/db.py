@@ -63,7 +63,7 @@ def current_revision(connection: Connection) -> str | None:
 class Database:
     """One database from a plain URL: the engine, units of work over it, migrations."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = PG_POOL_SIZE) -> None:
         mapping.configure()
         self._url = async_url(url)
         options: dict[str, Any] = {}
@@ -76,8 +76,8 @@ class Database:
             # than failing after SQLAlchemy's default 30 s: a vote is never dropped.
             options = {
                 "pool_pre_ping": True,
-                "pool_size": PG_POOL_SIZE,
-                "max_overflow": PG_POOL_OVERFLOW,
+                "pool_size": pool_size,
+                "max_overflow": min(PG_POOL_OVERFLOW, pool_size),
                 "pool_timeout": PG_POOL_TIMEOUT_S,
             }
             if "connect_timeout" not in self._url.query:
