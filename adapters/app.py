@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from adapters import i18n
 from adapters.charts import render_kpi_chart
-from adapters.metrics import OUTBOX_DEPTH, OUTBOX_OLDEST_SECONDS, MeteredGolive, exposition
+from adapters.metrics import OUTBOX_DEPTH, OUTBOX_OLDEST_SECONDS, exposition, observe_command
 from adapters.settings import Settings
 from adapters.slack import setup_slack
 from adapters.teams import setup_teams
@@ -65,13 +65,14 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
     await database.upgrade()
     clock = clock or SystemClock()
     gateways: dict[str, ChatGateway] = {}
-    golive = MeteredGolive(
+    golive = Golive(
         uow_factory=database.uow,
         clock=clock,
         gateways=gateways,
         default_timezone=settings.golive_timezone,
         admins=settings.admins,
         charts=render_kpi_chart,
+        observe=observe_command,
     )
     background = (
         Database(settings.database_url, pool_size=BACKGROUND_POOL) if database.is_postgres else None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -16,13 +15,11 @@ from prometheus_client import (
     generate_latest,
 )
 
-from bot import parsing
 from bot.commands import Command
 from bot.context import Caller
 from bot.delivery.models import Conversation, DeliveryFailed, MessageRef, PersonInfo
 from bot.delivery.ports import ChatGateway
 from bot.messages import Message
-from bot.service import Golive
 
 REGISTRY = CollectorRegistry()
 
@@ -70,39 +67,24 @@ def exposition() -> tuple[bytes, str]:
 # --- the core, counted ------------------------------------------------------------------
 
 
-class MeteredGolive(Golive):
-    """The core, counting every command and click (a button runs a command too) by
-    platform, kind and outcome, and timing it: the one place every adapter passes through."""
-
-    async def run(self, caller: Caller, text: str) -> Message:
-        started = time.perf_counter()
-        reply = await super().run(caller, text)
-        _count(caller.platform, self._kind_of(text), reply, started)
-        return reply
-
-    async def execute(self, caller: Caller, command: Command) -> Message:
-        started = time.perf_counter()
-        reply = await super().execute(caller, command)
-        _count(caller.platform, kind_of(command), reply, started)
-        return reply
-
-    def _kind_of(self, text: str) -> str:
-        # Parsed again only for its kind: free text must not become a label value.
-        try:
-            return kind_of(parsing.parse(text, now_local=self.clock.now()))
-        except Exception:
-            return "unparsed"
+def observe_command(
+    caller: Caller, command: type[Command] | None, reply: Message, seconds: float
+) -> None:
+    """``Golive(observe=...)``: count each command and click (a button runs a command
+    too) by platform, kind and outcome, and time it."""
+    kind = kind_name(command) if command is not None else "unparsed"
+    outcome = "refused" if reply.refused else "ok"
+    COMMANDS.labels(platform=caller.platform, kind=kind, outcome=outcome).inc()
+    HANDLER_SECONDS.labels(platform=caller.platform).observe(seconds)
 
 
 def kind_of(command: Command) -> str:
     """``NewPilot`` -> ``new_pilot``: a bounded set of label values."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(command).__name__).lower()
+    return kind_name(type(command))
 
 
-def _count(platform: str, kind: str, reply: Message, started: float) -> None:
-    outcome = "refused" if reply.refused else "ok"
-    COMMANDS.labels(platform=platform, kind=kind, outcome=outcome).inc()
-    HANDLER_SECONDS.labels(platform=platform).observe(time.perf_counter() - started)
+def kind_name(command: type[Command]) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", command.__name__).lower()
 
 
 # --- sends, counted ---------------------------------------------------------------------

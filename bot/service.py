@@ -9,6 +9,7 @@ nothing. No exception escapes; the caller gets a private, specific message inste
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping
 
@@ -25,6 +26,10 @@ from bot.i18n import _, use_language
 from bot.messages import Message, Paragraph, spans
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+
+Observer = Callable[[Caller, "type[Command] | None", Message, float], None]
+"""Told of every handled command: the caller, the command's type (None when the text did
+not parse), the reply and the seconds it took. The metrics hang here."""
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,7 @@ class Golive:
         admins: frozenset[str] = frozenset(),
         on_enqueued: Callable[[], None] | None = None,
         charts: ChartRenderer | None = None,
+        observe: Observer | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -53,6 +59,7 @@ class Golive:
         self.admins = admins
         self.on_enqueued = on_enqueued
         self.charts = charts
+        self.observe = observe
         self.handlers: dict[type[Command], Handler] = registry()
 
     async def run(self, caller: Caller, text: str) -> Message:
@@ -66,15 +73,30 @@ class Golive:
         # The first commands of a new workspace or person may arrive together; one that
         # finds the row created by another meanwhile runs again, in a new transaction that
         # sees it. The workspace and then the person can each be lost once: three tries.
+        started = time.perf_counter()
+        handled: list[type[Command]] = []  # what the text parsed to, for the observer
+        reply: Message | None = None
         for _attempt in range(2):
             try:
-                return await self._run_once(caller, text, command, retry=True)
+                reply = await self._run_once(caller, text, command, handled, retry=True)
+                break
             except _FirstContactRace:
                 continue
-        return await self._run_once(caller, text, command, retry=False)
+        if reply is None:
+            reply = await self._run_once(caller, text, command, handled, retry=False)
+        if self.observe is not None:
+            kind = handled[-1] if handled else None
+            self.observe(caller, kind, reply, time.perf_counter() - started)
+        return reply
 
     async def _run_once(
-        self, caller: Caller, text: str | None, command: Command | None, *, retry: bool
+        self,
+        caller: Caller,
+        text: str | None,
+        command: Command | None,
+        handled: list[type[Command]],
+        *,
+        retry: bool,
     ) -> Message:
         try:
             async with self.uow_factory() as uow:
@@ -98,6 +120,7 @@ class Golive:
                 )
                 if command is None:
                     command = parsing.parse(text or "", now_local=env.local_now())
+                handled.append(type(command))
                 handler = self.handlers.get(type(command))
                 if handler is None:
                     raise GoliveError(_("That command is not available yet."))
