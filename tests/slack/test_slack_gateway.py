@@ -187,3 +187,29 @@ async def test_an_update_past_fifty_blocks_is_shortened_and_says_so(
     [updated] = fake.called("chat.update")
     assert len(updated.body["blocks"]) == 50
     assert "at most 50 blocks" in updated.body["blocks"][-1]["elements"][0]["text"]
+
+
+async def test_a_429_with_retry_after_2_waits_two_seconds_and_the_message_arrives_once(
+    fake: FakeSlack,
+) -> None:
+    from adapters.slack.gateway import RateLimitRetry
+
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    client = make_client("xoxb-test", fake.api_url)
+    [handler] = [h for h in client.retry_handlers if isinstance(h, RateLimitRetry)]
+    handler.sleep = record  # type: ignore[method-assign]
+
+    async def client_for(team_id: str) -> AsyncWebClient:
+        return client
+
+    fake.fail("chat.postMessage", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "2"})
+    await SlackGateway(client_for).post(
+        Conversation(platform="slack", workspace_id="T1", channel_id="C1"), card("x")
+    )
+    assert [a.status for a in fake.called("chat.postMessage")] == [429, 200]
+    [waited] = waits
+    assert 2.0 <= waited <= 2.0 + RateLimitRetry.JITTER_SECONDS
