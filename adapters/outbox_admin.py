@@ -14,14 +14,8 @@ from adapters.app import Database
 from adapters.settings import SettingsError, load_settings
 from bot.clock import SystemClock
 from bot.delivery.models import OutboxMessage, OutboxStatus
-from bot.delivery.service import (
-    PRUNE_AFTER,
-    PRUNE_BATCH,
-    PRUNE_MIN_AGE,
-    RetryRefused,
-    prune_outbox,
-    retry_dead,
-)
+from bot.delivery.scheduled import PRUNE_AFTER, PRUNE_BATCH, PRUNE_MIN_AGE, prune_outbox
+from bot.delivery.service import RetryRefused, retry_dead
 
 COLUMNS = ("id", "status", "tries", "key", "to", "when", "last error")
 

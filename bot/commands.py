@@ -10,7 +10,7 @@ aware UTC datetimes.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,6 +19,14 @@ from bot.pilots.models import KpiKind, Role, Stage
 
 class Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    PEOPLE: ClassVar[tuple[str, ...]] = ()
+    """The fields that name people (platform user ids)."""
+
+    def people_named(self) -> list[str]:
+        """The user ids this command names, in field order."""
+        found = (getattr(self, name) for name in self.PEOPLE)
+        return [user_id for user_id in found if user_id]
 
 
 class ChannelRef(BaseModel):
@@ -33,6 +41,7 @@ class Help(Command):
 
 
 class NewPilot(Command):
+    PEOPLE = ("owner",)
     key: str
     name: str
     owner: str | None = None
@@ -55,6 +64,7 @@ class SetStage(Command):
 
 
 class CommitteeAdd(Command):
+    PEOPLE = ("person",)
     key: str
     person: str
     role: Role
@@ -62,6 +72,7 @@ class CommitteeAdd(Command):
 
 
 class CommitteeRemove(Command):
+    PEOPLE = ("person",)
     key: str
     person: str
 
@@ -71,6 +82,7 @@ class ChecklistShow(Command):
 
 
 class ChecklistAdd(Command):
+    PEOPLE = ("owner",)
     key: str
     title: str
     owner: str | None = None
@@ -92,6 +104,7 @@ class ChecklistWaive(Command):
 
 
 class ChecklistAssign(Command):
+    PEOPLE = ("person",)
     key: str
     number: int
     person: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,9 +15,6 @@ from bot.digests.ports import ChartRenderer
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork
 
-Directory = Callable[[str, str], Awaitable[PersonInfo | None]]
-"""Look a person up on their platform: ``(workspace external id, user id) -> info``."""
-
 
 @dataclass
 class Env:
@@ -26,7 +23,7 @@ class Env:
     caller: Caller
     workspace: Workspace
     person: Person  # the caller's row
-    directory: Directory | None = None
+    looked_up: Mapping[str, PersonInfo] | None = None  # see Actor.looked_up
     charts: ChartRenderer | None = None  # draws the digest's KPI chart, where wired
     reachability: Reachability | None = None  # whom the caller's platform cannot DM
 

@@ -23,9 +23,7 @@ async def resolve_person(env: Env, user_id: str) -> Person:
     found = await env.uow.people.get_by_external(workspace_id, user_id)
     if found is not None:
         return found
-    info = None
-    if env.directory is not None:
-        info = await env.directory(env.workspace.external_id, user_id)
+    info = (env.looked_up or {}).get(user_id)
     person = Person(
         workspace_id=workspace_id,
         external_id=user_id,

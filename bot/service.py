@@ -14,14 +14,15 @@ import uuid
 from collections.abc import Callable, Mapping
 
 from bot import parsing
+from bot.actor import Actor
 from bot.clock import Clock
 from bot.commands import Command
 from bot.context import Caller
-from bot.delivery.ports import ChatGateway, Reachability
+from bot.delivery.models import PersonInfo
+from bot.delivery.ports import ChatGateway
 from bot.digests.ports import ChartRenderer
-from bot.env import Directory, Env
 from bot.errors import Conflict, GoliveError
-from bot.handlers import Handler, registry
+from bot.handlers import Platforms, command_handlers
 from bot.i18n import _, use_language
 from bot.messages import Message, Paragraph, spans
 from bot.pilots.models import Person, Workspace
@@ -36,6 +37,15 @@ log = logging.getLogger(__name__)
 
 class _FirstContactRace(Exception):
     """Another command created the caller's workspace or person row first."""
+
+
+class _LookUpFirst(Exception):
+    """The command names people golive has not met: ask their platform before the
+    transaction that runs it (no platform call while a transaction is open)."""
+
+    def __init__(self, user_ids: list[str]) -> None:
+        super().__init__(user_ids)
+        self.user_ids = user_ids
 
 
 class Golive:
@@ -60,7 +70,7 @@ class Golive:
         self.on_enqueued = on_enqueued
         self.charts = charts
         self.observe = observe
-        self.handlers: dict[type[Command], Handler] = registry()
+        self.handlers = command_handlers(Platforms(gateways=self.gateways, charts=charts))
 
     async def run(self, caller: Caller, text: str) -> Message:
         """Parse ``text`` as the caller and execute it."""
@@ -72,18 +82,24 @@ class Golive:
     async def _run(self, caller: Caller, text: str | None, command: Command | None) -> Message:
         # The first commands of a new workspace or person may arrive together; one that
         # finds the row created by another meanwhile runs again, in a new transaction that
-        # sees it. The workspace and then the person can each be lost once: three tries.
+        # sees it. The workspace and then the person can each be lost once; a command that
+        # names people golive has not met runs once more after asking their platform.
         started = time.perf_counter()
         handled: list[type[Command]] = []  # what the text parsed to, for the observer
+        caller = self._with_admin(caller)
+        looked_up: dict[str, PersonInfo] | None = None
         reply: Message | None = None
-        for _attempt in range(2):
+        for attempt in range(4):
             try:
-                reply = await self._run_once(caller, text, command, handled, retry=True)
+                reply = await self._run_once(
+                    caller, text, command, handled, looked_up, last=attempt == 3
+                )
                 break
             except _FirstContactRace:
                 continue
-        if reply is None:
-            reply = await self._run_once(caller, text, command, handled, retry=False)
+            except _LookUpFirst as first:
+                looked_up = await self._look_up(caller, first.user_ids)
+        assert reply is not None
         if self.observe is not None:
             kind = handled[-1] if handled else None
             self.observe(caller, kind, reply, time.perf_counter() - started)
@@ -95,8 +111,9 @@ class Golive:
         text: str | None,
         command: Command | None,
         handled: list[type[Command]],
+        looked_up: dict[str, PersonInfo] | None,
         *,
-        retry: bool,
+        last: bool,
     ) -> Message:
         try:
             async with self.uow_factory() as uow:
@@ -104,29 +121,27 @@ class Golive:
                     workspace = await self.workspace_for(uow, caller)
                     person = await self.person_for(uow, workspace, caller)
                 except Conflict:
-                    if retry:
+                    if not last:
                         raise _FirstContactRace from None
                     raise
                 use_language(person.locale or caller.locale)
-                env = Env(
-                    uow=uow,
-                    clock=self.clock,
-                    caller=self._with_admin(caller),
-                    workspace=workspace,
-                    person=person,
-                    directory=self.directory_for(caller.platform),
-                    charts=self.charts,
-                    reachability=self.reachability_for(caller.platform),
+                actor = Actor(
+                    caller=caller, workspace=workspace, person=person, looked_up=looked_up or {}
                 )
                 if command is None:
-                    command = parsing.parse(text or "", now_local=env.local_now())
+                    command = parsing.parse(text or "", now_local=actor.local_now(self.clock))
                 handled.append(type(command))
+                if looked_up is None and not last:
+                    strangers = await self._strangers(uow, actor, command)
+                    if strangers:
+                        await uow.commit()  # keep the caller's first-contact rows
+                        raise _LookUpFirst(strangers)
                 handler = self.handlers.get(type(command))
                 if handler is None:
                     raise GoliveError(_("That command is not available yet."))
-                reply = await handler(command, env)
+                reply = await handler(command, uow=uow, actor=actor, clock=self.clock)
                 await uow.commit()
-        except _FirstContactRace:
+        except (_FirstContactRace, _LookUpFirst):
             raise
         except GoliveError as error:
             return error_message(error)
@@ -144,15 +159,35 @@ class Golive:
             self.on_enqueued()
         return reply
 
-    def directory_for(self, platform: str) -> Directory | None:
-        """Person look-ups on the caller's own platform, if it has a gateway."""
-        gateway = self.gateways.get(platform)
-        return gateway.lookup_person if gateway is not None else None
+    async def _strangers(self, uow: UnitOfWork, actor: Actor, command: Command) -> list[str]:
+        """The people the command names that golive has no row for yet, when their
+        platform can be asked about them."""
+        if actor.caller.platform not in self.gateways:
+            return []
+        named = [p for p in command.people_named() if p != actor.caller.user_id]
+        return [
+            user_id
+            for user_id in named
+            if await uow.people.get_by_external(actor.workspace_id, user_id) is None
+        ]
 
-    def reachability_for(self, platform: str) -> Reachability | None:
-        """Whom the caller's platform cannot message directly, if its gateway can tell."""
-        gateway = self.gateways.get(platform)
-        return gateway if isinstance(gateway, Reachability) else None
+    async def _look_up(self, caller: Caller, user_ids: list[str]) -> dict[str, PersonInfo]:
+        """What the caller's platform knows of these people. A look-up that fails (a 429,
+        a missing scope, an outage) is left out: the command still runs with the ids it
+        was given, and the person's name and zone are filled in when they first use golive."""
+        gateway = self.gateways.get(caller.platform)
+        found: dict[str, PersonInfo] = {}
+        if gateway is None:
+            return found
+        for user_id in user_ids:
+            try:
+                info = await gateway.lookup_person(caller.workspace_id, user_id)
+            except Exception as error:
+                log.warning("person look-up failed (%s); using the id alone", type(error).__name__)
+                continue
+            if info is not None:
+                found[user_id] = info
+        return found
 
     def _with_admin(self, caller: Caller) -> Caller:
         if caller.user_id in self.admins and not caller.is_admin:

@@ -3,58 +3,63 @@
 The scheduler calls :func:`run_sweep` each minute on the leader replica (and the console
 after each ``:clock`` move). Each duty is idempotent and keeps its schedule in golive's own
 tables, so a sweep that is missed, killed halfway or run twice loses and doubles nothing.
-Duties are looked up when the sweep runs: one that is missing or fails is logged and the
-others still run.
+One duty that fails is logged and the others still run.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
 
 from bot.clock import Clock
+from bot.delivery import scheduled as delivery
+from bot.digests import scheduled as digests
+from bot.digests.ports import ChartRenderer
+from bot.polls import scheduled as polls
 from bot.ports import UnitOfWorkFactory
+from bot.reminders import scheduled as reminders
 
 log = logging.getLogger(__name__)
 
-# (name, module, function): each function takes (*, uow_factory, clock) and returns a count.
-DUTIES: tuple[tuple[str, str, str], ...] = (
-    ("close polls", "bot.polls.scheduled", "close_due_polls"),
-    ("voter reminders", "bot.polls.scheduled", "due_voter_reminders"),
-    ("overdue reminders", "bot.reminders.service", "send_due_reminders"),
-    ("digests", "bot.digests.service", "post_due_digests"),
-    ("prune outbox", "bot.delivery.service", "prune_outbox"),
-)
+
+@dataclass(frozen=True)
+class Duty:
+    name: str
+    run: Callable[[UnitOfWorkFactory, Clock, ChartRenderer | None], Awaitable[int]]
 
 
-def _duty(module_name: str, function_name: str) -> Callable[..., Awaitable[int]] | None:
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        log.exception("sweep: cannot import %s", module_name)
-        return None
-    function = getattr(module, function_name, None)
-    if function is None:
-        log.error("sweep: %s has no %s", module_name, function_name)
-    return function
+def duties() -> tuple[Duty, ...]:
+    """Every scheduled duty, in the order a sweep runs them (a test checks that each
+    feature's ``scheduled`` module has all its duties here)."""
+    return (
+        Duty("close polls", lambda u, c, _charts: polls.close_due_polls(uow_factory=u, clock=c)),
+        Duty(
+            "voter reminders",
+            lambda u, c, _charts: polls.due_voter_reminders(uow_factory=u, clock=c),
+        ),
+        Duty(
+            "overdue reminders",
+            lambda u, c, _charts: reminders.send_due_reminders(uow_factory=u, clock=c),
+        ),
+        Duty(
+            "digests",
+            lambda u, c, charts: digests.post_due_digests(uow_factory=u, clock=c, charts=charts),
+        ),
+        Duty("prune outbox", lambda u, c, _charts: delivery.prune_outbox(uow_factory=u, clock=c)),
+    )
 
 
 async def run_sweep(
-    *, uow_factory: UnitOfWorkFactory, clock: Clock, charts: Any = None
+    *, uow_factory: UnitOfWorkFactory, clock: Clock, charts: ChartRenderer | None = None
 ) -> dict[str, int]:
     """Run every duty once; what each did (a count), failed duties left out."""
     done: dict[str, int] = {}
-    for name, module_name, function_name in DUTIES:
-        duty = _duty(module_name, function_name)
-        if duty is None:
-            continue
-        extra = {"charts": charts} if name == "digests" and charts is not None else {}
+    for duty in duties():
         try:
-            done[name] = await duty(uow_factory=uow_factory, clock=clock, **extra)
+            done[duty.name] = await duty.run(uow_factory, clock, charts)
         except Exception:  # one failing duty must not stop the others
-            log.exception("sweep: %s failed; the next sweep tries again", name)
+            log.exception("sweep: %s failed; the next sweep tries again", duty.name)
     if any(done.values()):
         log.info("sweep at %s: %s", clock.now().isoformat(), done)
     return done

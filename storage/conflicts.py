@@ -1,8 +1,9 @@
 """Turning a database constraint violation into a :class:`bot.errors.Conflict` a user can
 read.
 
-Each storage module registers a message for its unique constraints (by the constraint's
-name under :data:`storage.base.NAMING`). The message may name fields of the clashing object
+:data:`MESSAGES` holds a message for each unique constraint a user can run into (by the
+constraint's name under :data:`storage.base.NAMING`); a test checks every such constraint
+has one. The message may name fields of the clashing object
 in ``{braces}``; that object is the first new or changed object of the constraint's table
 in the failed flush.
 """
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 Message = Callable[[], str]
 
-_MESSAGES: dict[str, Message] = {
+MESSAGES: dict[str, Message] = {
     "uq_pilots_workspace_id": lambda: _("A pilot with key {key} already exists in this workspace."),
     "uq_people_workspace_id": lambda: _("That person is already known in this workspace."),
     "uq_workspaces_platform": lambda: _("That workspace is already registered."),
@@ -35,22 +36,24 @@ _MESSAGES: dict[str, Message] = {
     ),
     "uq_committee_members_pilot_id": lambda: _("That person is already on this pilot's committee."),
     "uq_kpis_pilot_id": lambda: _("A KPI named {name} already exists on this pilot."),
+    "uq_polls_open_pilot_id": lambda: _("This pilot already has an open poll."),
+    "uq_poll_votes_poll_id": lambda: _("Your vote was already recorded; try again."),
+    "uq_decisions_workspace_id": lambda: _(
+        "Another decision was recorded at the same moment; try again."
+    ),
+    "uq_decisions_poll_id": lambda: _("This poll is already decided."),
+    "uq_digests_workspace_id": lambda: _("This week's digest for that channel was already posted."),
+    "uq_digest_schedules_workspace_id": lambda: _("That channel already has a digest schedule."),
 }
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)")
-
-
-def register(constraint_name: str, message: Message) -> None:
-    """Give a constraint its user-facing message (called at import by storage modules;
-    ``message`` is called at error time so the text is translated then)."""
-    _MESSAGES[constraint_name] = message
 
 
 def to_conflict(error: IntegrityError, candidates: Iterable[object]) -> Conflict:
     """The :class:`Conflict` for ``error``; ``candidates`` are the objects the failed
     flush was writing."""
     found = _unique_of(error)
-    template = _MESSAGES.get(found[0]) if found is not None else None
+    template = MESSAGES.get(found[0]) if found is not None else None
     if found is None or template is None:
         # Not a clash a user can cause and fix (or a message is missing): keep the detail.
         log.warning("integrity error without a conflict message: %s", error.orig)

@@ -39,10 +39,8 @@ from bot.digests.models import (
     DigestSchedule,
     Portfolio,
 )
-from bot.i18n import _
 from bot.pilots.models import ChecklistItem, Kpi, Person, Pilot, Stage, StageChange, Workspace
 from bot.polls.models import Decision, Poll, PollStatus
-from storage import conflicts
 from storage.base import mapper_registry, metadata
 from storage.pilots import people, pilots, stage_changes, workspaces
 from storage.types import UTCDateTime
@@ -75,13 +73,6 @@ digests = Table(
     Column("kpi_values_json", Text, nullable=False, default="{}"),
     # Once per channel and week, across restarts and replicas.
     UniqueConstraint("workspace_id", "channel_id", "week"),
-)
-
-conflicts.register(
-    "uq_digests_workspace_id", lambda: _("This week's digest for that channel was already posted.")
-)
-conflicts.register(
-    "uq_digest_schedules_workspace_id", lambda: _("That channel already has a digest schedule.")
 )
 
 

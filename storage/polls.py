@@ -24,10 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.i18n import _
 from bot.polls.models import Choice, Decision, Poll, PollStatus, Vote, Voter
 from storage.base import mapper_registry, metadata
-from storage.conflicts import register, to_conflict
+from storage.conflicts import to_conflict
 from storage.types import UTCDateTime, str_enum
 
 polls = Table(
@@ -97,14 +96,6 @@ decisions = Table(
     UniqueConstraint("workspace_id", "seq"),
     UniqueConstraint("poll_id"),
 )
-
-register("uq_polls_open_pilot_id", lambda: _("This pilot already has an open poll."))
-register("uq_poll_votes_poll_id", lambda: _("Your vote was already recorded; try again."))
-register(
-    "uq_decisions_workspace_id",
-    lambda: _("Another decision was recorded at the same moment; try again."),
-)
-register("uq_decisions_poll_id", lambda: _("This poll is already decided."))
 
 
 def map_polls() -> None:

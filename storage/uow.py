@@ -103,16 +103,27 @@ class SqlUnitOfWork:
         self.session.add(obj)
 
     async def flush(self) -> None:
+        self._add_new_records()
         try:
             await self.session.flush()
         except IntegrityError as error:
             raise await self._rolled_back(error) from error
 
     async def commit(self) -> None:
+        self._add_new_records()
         try:
             await self.session.commit()
         except IntegrityError as error:
             raise await self._rolled_back(error) from error
+
+    def _add_new_records(self) -> None:
+        """Add the rows the aggregates recorded (stage changes, audit entries)."""
+        session = self.session
+        for obj in [*session.new, *session.identity_map.values()]:
+            records = obj.__dict__.get("_new_records")
+            if records:
+                session.add_all(records)
+                records.clear()
 
     async def rollback(self) -> None:
         await self.session.rollback()

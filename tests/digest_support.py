@@ -10,7 +10,7 @@ from pilot_support import run
 from adapters.console.render import render
 from bot import commands as c
 from bot.clock import MovableClock
-from bot.digests.service import post_due_digests
+from bot.digests.scheduled import post_due_digests
 from bot.messages import Message
 from bot.service import Golive
 

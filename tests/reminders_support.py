@@ -12,7 +12,7 @@ from fakes import FakeChatGateway, Sent
 from bot.clock import MovableClock
 from bot.delivery.worker import deliver_due
 from bot.pilots.models import ChecklistItem, Person, Pilot, Stage, Workspace
-from bot.reminders.service import send_due_reminders
+from bot.reminders.scheduled import send_due_reminders
 from storage.db import Database
 
 WORKSPACE = "T-acme"

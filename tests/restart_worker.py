@@ -18,7 +18,7 @@ from bot.clock import MovableClock
 from bot.delivery.models import Conversation, MessageRef, PersonInfo
 from bot.delivery.worker import deliver_due
 from bot.messages import Message
-from bot.reminders import service as reminders
+from bot.reminders import scheduled as reminders
 from bot.sweep import run_sweep
 from storage.db import Database
 from storage.uow import SqlUnitOfWork

@@ -14,15 +14,14 @@ from test_delivery_outbox import deliver, make_workspace, put, put_update, row
 
 from bot.clock import MovableClock
 from bot.delivery.models import OutboxMessage, OutboxStatus
-from bot.delivery.service import (
+from bot.delivery.scheduled import (
     KEPT_KEY_PREFIXES,
     KEPT_KEY_SUFFIXES,
     PRUNE_AFTER,
     PRUNE_BATCH,
-    RetryRefused,
     prune_outbox,
-    retry_dead,
 )
+from bot.delivery.service import RetryRefused, retry_dead
 from bot.pilots.models import Workspace
 from bot.polls.closing import card_key
 from bot.polls.reach import owner_notice_key

@@ -15,7 +15,7 @@ from adapters.charts import render_kpi_chart
 from bot import commands as c
 from bot.clock import MovableClock
 from bot.digests.models import ChartBar, KpiChart
-from bot.digests.service import post_due_digests
+from bot.digests.scheduled import post_due_digests
 from bot.messages import Image, Message
 from bot.service import Golive
 from storage.db import Database

@@ -11,7 +11,7 @@ from pilot_support import caller, run
 
 from bot import commands as c
 from bot.clock import MovableClock
-from bot.digests.service import post_due_digests
+from bot.digests.scheduled import post_due_digests
 from bot.service import Golive
 from storage.db import Database
 

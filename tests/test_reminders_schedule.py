@@ -178,7 +178,7 @@ async def test_heads_up_two_working_days_before_the_due_date(
 async def test_a_sweep_run_twice_queues_nothing_twice(
     database: Database, clock: MovableClock
 ) -> None:
-    from bot.reminders.service import send_due_reminders
+    from bot.reminders.scheduled import send_due_reminders
 
     await build(
         database,

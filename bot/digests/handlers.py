@@ -1,4 +1,4 @@
-"""Handlers of ``digest preview|now|schedule``, registered in :mod:`bot.handlers`."""
+"""Handlers of ``digest preview|now|schedule``, listed in :mod:`bot.handlers`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from bot.digests.models import DigestSchedule, next_slot
 from bot.digests.service import build_digest, conversation
 from bot.env import Env
 from bot.errors import Forbidden, Invalid, NotFound
-from bot.handlers import Handler
 from bot.i18n import _
 from bot.messages import Message, say
 from bot.pilots.messaging import conversation_label
@@ -106,10 +105,3 @@ async def schedule(command: cmd.DigestSchedule, env: Env) -> Message:
         timezone=timezone,
         next_at=upcoming,
     )
-
-
-HANDLERS: dict[type[cmd.Command], Handler] = {
-    cmd.DigestPreview: preview,
-    cmd.DigestNow: post_now,
-    cmd.DigestSchedule: schedule,
-}

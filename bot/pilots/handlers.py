@@ -1,4 +1,4 @@
-"""Handlers of this feature's commands, registered in :mod:`bot.handlers`.
+"""Handlers of this feature's commands, listed in :mod:`bot.handlers`.
 
 Each one loads what it needs, lets :mod:`bot.pilots.service` apply the rules and builds
 the reply. The facade commits afterwards; an error raised anywhere changes nothing.
@@ -6,24 +6,16 @@ the reply. The facade commits afterwards; an error raised anywhere changes nothi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from bot import commands as c
-from bot.commands import Command
 from bot.env import Env
 from bot.errors import Invalid
-from bot.handlers import Handler
 from bot.help import help_message
 from bot.i18n import _
 from bot.messages import Block, Message
 from bot.people import people_by_id, resolve_person, update_settings
 from bot.pilots import checklist, kpis, messaging, replies, service
 from bot.pilots.models import Pilot
-
-StatusSection = Callable[[Pilot, Env], Awaitable[list[Block]]]
-STATUS_SECTIONS: list[StatusSection] = []
-"""Other features add blocks to ``status`` here (the polls feature: the open poll). Each is
-awaited in order and its blocks go before the status message's buttons."""
+from bot.polls.handlers import status_section as open_poll_section
 
 
 async def _people(env: Env, pilot: Pilot) -> messaging.People:
@@ -71,9 +63,7 @@ async def status(cmd: c.Status, env: Env) -> Message:
     message = messaging.status_message(
         pilot, await _people(env, pilot), today=env.local_now().date(), now=env.clock.now()
     )
-    extra: list[Block] = []
-    for section in STATUS_SECTIONS:
-        extra += await section(pilot, env)
+    extra: list[Block] = await open_poll_section(pilot, env)
     if not extra:
         return message
     # The extra sections go before the buttons, which stay last.
@@ -191,23 +181,3 @@ async def settings(cmd: c.Settings, env: Env) -> Message:
         language=cmd.language,
     )
     return replies.settings_shown(person, env.workspace.timezone, env.workspace.weekend)
-
-
-HANDLERS: dict[type[Command], Handler] = {
-    c.Help: help_,
-    c.NewPilot: new_pilot,
-    c.ListPilots: list_pilots,
-    c.Status: status,
-    c.SetStage: set_stage,
-    c.CommitteeAdd: committee_add,
-    c.CommitteeRemove: committee_remove,
-    c.ChecklistShow: checklist_show,
-    c.ChecklistAdd: checklist_add,
-    c.ChecklistDone: checklist_done,
-    c.ChecklistWaive: checklist_waive,
-    c.ChecklistAssign: checklist_assign,
-    c.ChecklistDue: checklist_due,
-    c.KpiAdd: kpi_add,
-    c.KpiRecord: kpi_record,
-    c.Settings: settings,
-}

@@ -48,6 +48,29 @@ class KpiKind(enum.StrEnum):
     RISK = "risk"
 
 
+class Aggregate:
+    """An object that owns its changes (a pilot, a poll). A transition checks its rule,
+    changes the object and collects the rows that record it beyond the object's own
+    (stage changes, audit entries) in :attr:`new_records`; the unit of work adds those
+    when it flushes, so no handler writes an audit row by hand."""
+
+    id: int | None
+
+    @property
+    def new_records(self) -> list[object]:
+        # Kept in __dict__, not a dataclass field: objects loaded from storage are built
+        # without calling __init__.
+        records: list[object] = self.__dict__.setdefault("_new_records", [])
+        return records
+
+    @property
+    def stored_id(self) -> int:
+        """The row id; the aggregate must have been added and flushed."""
+        if self.id is None:
+            raise RuntimeError(f"{type(self).__name__} has no id yet: flush it first")
+        return self.id
+
+
 @dataclass(eq=False)
 class Workspace:
     platform: str
@@ -237,7 +260,7 @@ class StageChange:
 
 
 @dataclass(eq=False)
-class Pilot:
+class Pilot(Aggregate):
     workspace_id: int
     key: str
     name: str
@@ -285,6 +308,34 @@ class Pilot:
 
     def open_blocking(self) -> list[ChecklistItem]:
         return sorted((i for i in self.items if i.is_open and i.blocking), key=lambda i: i.number)
+
+    def move_to(self, stage: Stage, *, at: datetime, by_id: int | None) -> Stage | None:
+        """Move to ``stage``, recording the change; the stage left, or None when the pilot
+        is already there (nothing is recorded then)."""
+        if self.stage == stage:
+            return None
+        old = self.stage
+        self.new_records.append(
+            StageChange(pilot_id=self.stored_id, from_stage=old, to_stage=stage, at=at, by_id=by_id)
+        )
+        self.stage, self.stage_since, self.last_activity_at = stage, at, at
+        return old
+
+    def audit(
+        self, *, actor_id: int | None, action: str, subject: str, at: datetime, detail: str = ""
+    ) -> None:
+        """Record who changed what on this pilot, and mark it active."""
+        self.last_activity_at = at
+        self.new_records.append(
+            AuditEntry(
+                workspace_id=self.workspace_id,
+                actor_id=actor_id,
+                action=action,
+                subject=subject,
+                at=at,
+                detail=detail,
+            )
+        )
 
 
 def kpi_progress(kpi: Kpi, value: float) -> float:

@@ -1,13 +1,11 @@
-"""Handlers of this feature's commands, registered in :mod:`bot.handlers`."""
+"""Handlers of this feature's commands, listed in :mod:`bot.handlers`."""
 
 from __future__ import annotations
 
-from bot.commands import CastVote, Command, Decisions, Export, PollCancel, PollClose, PollOpen
+from bot.commands import CastVote, Decisions, Export, PollCancel, PollClose, PollOpen
 from bot.env import Env
-from bot.handlers import Handler
 from bot.i18n import _
 from bot.messages import Block, Context, Message, Paragraph, bold, spans
-from bot.pilots.handlers import STATUS_SECTIONS
 from bot.pilots.models import Pilot
 from bot.pilots.service import get_pilot
 from bot.polls import closing, messaging, reach, replies, service
@@ -68,15 +66,3 @@ async def status_section(pilot: Pilot, env: Env) -> list[Block]:
 
 async def export_pilot(cmd: Export, env: Env) -> Message:
     return await export(env=env, cmd=cmd)
-
-
-HANDLERS: dict[type[Command], Handler] = {
-    PollOpen: open_poll,
-    PollClose: close_poll,
-    PollCancel: cancel_poll,
-    CastVote: vote,
-    Decisions: decisions,
-    Export: export_pilot,
-}
-
-STATUS_SECTIONS.append(status_section)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from slack_harness import ESCAPED, Slack, assert_shown_literally, deliver
 
 from bot.clock import MovableClock
-from bot.reminders.service import send_due_reminders
+from bot.reminders.scheduled import send_due_reminders
 
 
 async def test_overdue_reminder_dm_snooze_and_mark_done(slack: Slack) -> None:

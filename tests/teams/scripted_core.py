@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.context import Caller
-from bot.env import Directory
 from bot.messages import Message, say
 
 
@@ -13,7 +12,6 @@ from bot.messages import Message, say
 class ScriptedCore:
     answers: dict[str, Message] = field(default_factory=dict)
     asked: list[tuple[Caller, str]] = field(default_factory=list)
-    directory: Directory | None = None
 
     async def run(self, caller: Caller, text: str) -> Message:
         self.asked.append((caller, text))
