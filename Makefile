@@ -21,8 +21,10 @@ lint: $(BIN)/.installed
 	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
+# One worker per core, each with its own SQLite files and PostgreSQL database; worksteal
+# keeps every worker busy while a long end-to-end test runs on one of them.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist worksteal
 
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres); prints a table, see BENCHMARKS.md.
 bench: $(BIN)/.installed

@@ -22,6 +22,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "list the outbox: pending, sent and dead messages; retry dead ones; prune old ones",
     ),
     "verify-log": ("adapters.verify_log", "check the decision log's hash chain"),
+    "erase-person": (
+        "adapters.erase_person",
+        "replace a person's name and platform ids with a pseudonym everywhere",
+    ),
     "teams-package": ("adapters.teams.package", "build the Teams app package (zip)"),
 }
 

@@ -5,8 +5,9 @@
   digests (:func:`bot.sweep.run_sweep`).
 - ``golive.delivery`` every few seconds, on every replica: sends due outbox rows
   (:func:`bot.delivery.worker.deliver_due`; rows are claimed with ``FOR UPDATE SKIP
-  LOCKED``, so replicas share the work and none sends a row twice). :meth:`wake` runs it at
-  once after a command has queued something.
+  LOCKED``, so replicas share the work and none sends a row twice; each send gives up after
+  ``send_timeout`` seconds, well under the interval). :meth:`wake` runs it at once after a
+  command has queued something.
 
 Business schedules live in golive's tables, so the jobs are in memory with stable ids; a
 restart loses nothing. Times are UTC; a run more than ``misfire_grace_time`` late is
@@ -21,8 +22,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -30,7 +32,8 @@ from adapters import metrics
 from adapters.leader import Leadership, SoleLeader
 from bot.clock import Clock, MovableClock
 from bot.delivery.ports import ChatGateway
-from bot.delivery.worker import deliver_due
+from bot.delivery.scheduled import PRUNE_AFTER
+from bot.delivery.worker import SEND_TIMEOUT, deliver_due
 from bot.ports import UnitOfWorkFactory
 from bot.sweep import run_sweep
 
@@ -39,6 +42,25 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "golive.sweep"
 DELIVERY_JOB = "golive.delivery"
 BATCH = 50
+AUDIT_PRUNE_BATCH = 5000  # a sweep's share; a backlog drains over the following sweeps
+
+
+class AuditPruner(Protocol):
+    """Deletes a batch of audit entries older than ``before``; how many (the database's
+    ``prune_audit``)."""
+
+    async def __call__(self, *, before: datetime, limit: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the sweep keeps what it prunes (GOLIVE_OUTBOX_RETENTION_DAYS and
+    GOLIVE_AUDIT_RETENTION_DAYS): sent messages for ``outbox``; audit entries for ``audit``
+    (None: forever), through ``prune_audit``. The decision log is never pruned."""
+
+    outbox: timedelta = PRUNE_AFTER
+    audit: timedelta | None = None
+    prune_audit: AuditPruner | None = None
 
 
 class Scheduler:
@@ -51,7 +73,9 @@ class Scheduler:
         leader: Leadership | None = None,
         sweep_seconds: float = 60,
         delivery_seconds: float = 5,
+        send_timeout: float = SEND_TIMEOUT,
         charts: Any = None,
+        retention: Retention | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -59,7 +83,9 @@ class Scheduler:
         self.leader = leader or SoleLeader()
         self.sweep_seconds = sweep_seconds
         self.delivery_seconds = delivery_seconds
+        self.send_timeout = send_timeout
         self.charts = charts
+        self.retention = retention or Retention()
         self._apscheduler: AsyncIOScheduler | None = None
         self._delivering = False
         self._again = False
@@ -98,27 +124,44 @@ class Scheduler:
             return None
         with metrics.SWEEP_SECONDS.time():
             done = await run_sweep(
-                uow_factory=self.uow_factory, clock=self.clock, charts=self.charts
+                uow_factory=self.uow_factory,
+                clock=self.clock,
+                charts=self.charts,
+                outbox_retention=self.retention.outbox,
             )
+            done.update(await self._prune_audit())
         if any(done.values()):
             self.wake()  # what the sweep queued goes out now, not at the next delivery run
         return done
 
+    async def _prune_audit(self) -> dict[str, int]:
+        """A batch of audit entries past retention; like a duty of the sweep, a failure is
+        logged and the next sweep tries again."""
+        keep, prune = self.retention.audit, self.retention.prune_audit
+        if keep is None or prune is None:
+            return {}
+        try:
+            pruned = await prune(before=self.clock.now() - keep, limit=AUDIT_PRUNE_BATCH)
+        except Exception:
+            log.exception("sweep: prune audit failed; the next sweep tries again")
+            return {}
+        return {"prune audit": pruned}
+
     async def _deliver(self) -> int:
-        """Send what is due, batch after batch until nothing is left; the number sent."""
+        """Send what is due until nothing is left; the number sent."""
         self._delivering = True
         total = 0
         try:
             while True:
                 self._again = False
-                sent = await deliver_due(
+                total += await deliver_due(
                     uow_factory=self.uow_factory,
                     gateways=self.gateways,
                     clock=self.clock,
                     batch=BATCH,
+                    send_timeout=self.send_timeout,
                 )
-                total += sent
-                if sent < BATCH and not self._again:
+                if not self._again:
                     return total
         finally:
             self._delivering = False
@@ -261,8 +304,20 @@ def start_for_runtime(
         leader=leader,
         sweep_seconds=sweep_seconds,
         delivery_seconds=delivery_seconds,
+        send_timeout=runtime.settings.golive_send_timeout_seconds,
         charts=runtime.golive.charts,  # scheduled digests carry their chart too
+        retention=retention_of(runtime.settings, database),
     )
     runtime.golive.on_enqueued = scheduler.wake
     scheduler.start()
     return scheduler
+
+
+def retention_of(settings: Any, database: Any) -> Retention:
+    """The retention settings, audit entries pruned through ``database``."""
+    audit_days = settings.golive_audit_retention_days
+    return Retention(
+        outbox=timedelta(days=settings.golive_outbox_retention_days),
+        audit=timedelta(days=audit_days) if audit_days else None,
+        prune_audit=database.prune_audit,
+    )

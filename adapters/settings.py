@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.delivery.scheduled import PRUNE_AFTER, PRUNE_MIN_AGE
+
+RETENTION_MAX_DAYS = 36500  # a century: any longer is "forever" (0 for audit entries)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
@@ -22,6 +26,23 @@ class Settings(BaseSettings):
     # Tuning: how often the leader sweeps and every replica delivers the outbox.
     golive_sweep_seconds: float = Field(60.0, alias="GOLIVE_SWEEP_SECONDS", gt=0, le=3600)
     golive_delivery_seconds: float = Field(5.0, alias="GOLIVE_DELIVERY_SECONDS", gt=0, le=600)
+
+    # Retention (docs/data-protection.md), applied by the sweep: audit entries (0: kept
+    # forever) and sent messages; the decision log is never pruned.
+    golive_audit_retention_days: int = Field(
+        0, alias="GOLIVE_AUDIT_RETENTION_DAYS", ge=0, le=RETENTION_MAX_DAYS
+    )
+    golive_outbox_retention_days: int = Field(
+        PRUNE_AFTER.days,
+        alias="GOLIVE_OUTBOX_RETENTION_DAYS",
+        ge=PRUNE_MIN_AGE.days,  # younger rows still guard against duplicates
+        le=RETENTION_MAX_DAYS,
+    )
+
+    # Seconds one send to Slack or Teams may take before it is retried later.
+    golive_send_timeout_seconds: float = Field(
+        3.0, alias="GOLIVE_SEND_TIMEOUT_SECONDS", gt=0, le=60
+    )
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

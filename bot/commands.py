@@ -1,10 +1,10 @@
 """Typed commands: what the parser produces from text, buttons and forms, and what the
 handlers accept. One class per row of COMMANDS.md.
 
-People are platform user ids (``<@U123>`` -> ``"U123"``, ``@amal`` -> ``"amal"``).
-Channels are platform conversation ids plus the name when known. Dates and deadlines are
-already resolved in the caller's time zone: dates are local calendar dates, deadlines
-aware UTC datetimes.
+People are platform user ids (a Slack mention of U123 -> ``"U123"``, the console's
+``@amal`` -> ``"amal"``). Channels are platform conversation ids plus the name when known.
+Dates and deadlines are already resolved in the caller's time zone: dates are local
+calendar dates, deadlines aware UTC datetimes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from bot.pilots.models import KpiKind, Role, Stage
 
@@ -38,6 +38,11 @@ class ChannelRef(BaseModel):
 
 class Help(Command):
     topic: str | None = None
+
+
+class Home(Command):
+    """What needs the caller: their overdue items, polls waiting for their vote, pilots
+    they own."""
 
 
 class NewPilot(Command):
@@ -155,6 +160,12 @@ class CastVote(Command):
     key: str
     choice: VoteChoice
     text: str | None = None  # the condition (conditional) or reason (no-go)
+
+    @model_validator(mode="after")
+    def _explained(self) -> CastVote:
+        if self.choice in ("conditional", "no-go") and not self.text:
+            raise ValueError("a conditional or no-go vote needs its condition or reason")
+        return self
 
 
 class Decisions(Command):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from bot import commands as c
@@ -19,7 +20,7 @@ from bot.clock import Clock
 from bot.delivery.ports import ChatGateway, Reachability
 from bot.digests import handlers as digests
 from bot.digests.ports import ChartRenderer
-from bot.env import Env
+from bot.home import handlers as home
 from bot.messages import Message
 from bot.pilots import handlers as pilots
 from bot.polls import handlers as polls
@@ -46,52 +47,33 @@ class Platforms:
         return gateway if isinstance(gateway, Reachability) else None
 
 
-def _legacy(platforms: Platforms, handler: Any) -> Handler:
-    """A handler still written as ``(cmd, env)`` (until its feature is reshaped)."""
-
-    async def run(cmd: Any, /, *, uow: UnitOfWork, actor: Actor, clock: Clock) -> Message:
-        env = Env(
-            uow=uow,
-            clock=clock,
-            caller=actor.caller,
-            workspace=actor.workspace,
-            person=actor.person,
-            looked_up=actor.looked_up,
-            charts=platforms.charts,
-            reachability=platforms.reachability(actor.caller.platform),
-        )
-        result: Message = await handler(cmd, env)
-        return result
-
-    return run
-
-
 def command_handlers(platforms: Platforms) -> dict[type[c.Command], Handler]:
     """Every command the core runs, by type (a test checks none is missing)."""
     return {
-        c.Help: _legacy(platforms, pilots.help_),
-        c.NewPilot: _legacy(platforms, pilots.new_pilot),
-        c.ListPilots: _legacy(platforms, pilots.list_pilots),
-        c.Status: _legacy(platforms, pilots.status),
-        c.SetStage: _legacy(platforms, pilots.set_stage),
-        c.CommitteeAdd: _legacy(platforms, pilots.committee_add),
-        c.CommitteeRemove: _legacy(platforms, pilots.committee_remove),
-        c.ChecklistShow: _legacy(platforms, pilots.checklist_show),
-        c.ChecklistAdd: _legacy(platforms, pilots.checklist_add),
-        c.ChecklistDone: _legacy(platforms, pilots.checklist_done),
-        c.ChecklistWaive: _legacy(platforms, pilots.checklist_waive),
-        c.ChecklistAssign: _legacy(platforms, pilots.checklist_assign),
-        c.ChecklistDue: _legacy(platforms, pilots.checklist_due),
-        c.KpiAdd: _legacy(platforms, pilots.kpi_add),
-        c.KpiRecord: _legacy(platforms, pilots.kpi_record),
-        c.Settings: _legacy(platforms, pilots.settings),
-        c.PollOpen: _legacy(platforms, polls.open_poll),
-        c.PollClose: _legacy(platforms, polls.close_poll),
-        c.PollCancel: _legacy(platforms, polls.cancel_poll),
-        c.CastVote: _legacy(platforms, polls.vote),
-        c.Decisions: _legacy(platforms, polls.decisions),
-        c.Export: _legacy(platforms, polls.export_pilot),
-        c.DigestPreview: _legacy(platforms, digests.preview),
-        c.DigestNow: _legacy(platforms, digests.post_now),
-        c.DigestSchedule: _legacy(platforms, digests.schedule),
+        c.Help: pilots.help_,
+        c.Home: home.home,
+        c.NewPilot: pilots.new_pilot,
+        c.ListPilots: pilots.list_pilots,
+        c.Status: pilots.status,
+        c.SetStage: pilots.set_stage,
+        c.CommitteeAdd: pilots.committee_add,
+        c.CommitteeRemove: pilots.committee_remove,
+        c.ChecklistShow: pilots.checklist_show,
+        c.ChecklistAdd: pilots.checklist_add,
+        c.ChecklistDone: pilots.checklist_done,
+        c.ChecklistWaive: pilots.checklist_waive,
+        c.ChecklistAssign: pilots.checklist_assign,
+        c.ChecklistDue: pilots.checklist_due,
+        c.KpiAdd: pilots.kpi_add,
+        c.KpiRecord: pilots.kpi_record,
+        c.Settings: pilots.settings,
+        c.PollOpen: partial(polls.open_poll, reachability=platforms.reachability),
+        c.PollClose: polls.close_poll,
+        c.PollCancel: polls.cancel_poll,
+        c.CastVote: polls.vote,
+        c.Decisions: polls.decisions,
+        c.Export: polls.export_pilot,
+        c.DigestPreview: partial(digests.preview, charts=platforms.charts),
+        c.DigestNow: partial(digests.post_now, charts=platforms.charts),
+        c.DigestSchedule: digests.schedule,
     }

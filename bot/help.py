@@ -115,6 +115,10 @@ GROUPS: tuple[tuple[str, tuple[Entry, ...]], ...] = (
            "digest schedule mon 09:00", "digest schedule #ai-steering sun 08:30 tz:Asia/Dubai"),
     )),
     (N_("You"), (
+        _e("home", N_("home"),
+           N_("What needs you: your overdue items, polls waiting for your vote, the pilots "
+              "you own."),
+           "home"),
         _e("settings", N_("settings [tz:<zone>] [hours:<HH-HH>] [weekend:<day-day>] [lang:<code>]"),
            N_("Your time zone, working hours, weekend and language."),
            "settings", "settings tz:Asia/Dubai hours:08-16 weekend:fri-sat"),

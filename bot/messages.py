@@ -10,7 +10,16 @@ from __future__ import annotations
 import base64
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    model_validator,
+)
+
+from bot.actions import Action, Draft
 
 
 class _Model(BaseModel):
@@ -112,25 +121,35 @@ Input = Annotated[TextInput | DateInput | ChoiceInput, Field(discriminator="type
 
 
 class Form(_Model):
-    """A modal or card form. Submitting it runs ``command`` with each input appended as
-    ``name:"value"`` (see :func:`bot.parsing.form_command`), so forms speak the same
-    command language as text."""
+    """A modal or card form that completes a command: ``action`` holds the command's type
+    and the fields known already, and each input is read as the command's option of the
+    same name (``reason`` for a no-go vote's text, ``due`` as a date), then the whole is
+    validated like a typed command (:func:`bot.parsing.complete`). A platform that opens
+    the form only when its button is pressed asks the core for it again by ``name``
+    (:mod:`bot.forms`)."""
 
+    name: str
     title: str
-    command: str
+    action: Draft
     inputs: list[Input]
     submit_label: str = "Submit"
     intro: list[Span] = Field(default_factory=list)
 
 
 class Button(_Model):
-    """A button. It runs ``command`` (a command-language line) when pressed, or opens
-    ``form`` when the action needs more input first."""
+    """A button. Pressing it runs ``action`` (a typed command), or opens ``form`` when the
+    command needs more input first."""
 
     label: str
-    command: str
+    action: Action | None = None
     form: Form | None = None
     style: Literal["primary", "danger"] | None = None
+
+    @model_validator(mode="after")
+    def _does_one_thing(self) -> Button:
+        if (self.action is None) == (self.form is None):
+            raise ValueError("a button runs an action or opens a form")
+        return self
 
 
 # --- blocks ------------------------------------------------------------------------------

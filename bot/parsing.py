@@ -1,31 +1,47 @@
-"""Text -> typed command, or a UsageError with a specific message and the usage line of the
-command the caller tried. The language is COMMANDS.md; tokens are in parsing_tokens, values
-in parsing_values and parsing_time, the binding of tokens to parameters in parsing_grammar.
+"""Text a person typed -> typed command, or a UsageError with a specific message and the
+usage line of the command the caller tried. The language is COMMANDS.md; tokens are in
+parsing_tokens, values in parsing_values and parsing_time, the binding of tokens to
+parameters in parsing_grammar. Text is parsed only where a person typed it: buttons carry
+typed commands (:mod:`bot.actions`), and a form's inputs are read one by one as the options
+of the command its draft names (:func:`complete`).
 
-Forms run ``<command> name:"value" ...`` (see :func:`form_command`), so every parameter of
-every command may also be given as an option named after it, for example
-``vote churn conditional text:"after the review"`` (``reason:`` and ``condition:`` too),
-``checklist churn done 3 evidence:"https://x"``, ``checklist churn due 3 due:"2026-12-20"``
-and ``poll churn question:"Go?" secret:yes``.
+People and channels. The core knows people by their platform's user id and channels by
+their conversation id. What a person picked in their client (a Slack ``<@U123|amal>``, a
+Teams ``<at>Sara</at>`` mention, a Slack ``<#C9|ai>``) is resolved by the platform, so each
+adapter passes it alongside the text as a :class:`Reference`: the span of the text that
+shows it (the adapter writes it as ``@amal`` or ``#ai``), the id and the name. A token that
+is exactly one reference is read by id wherever a person or channel is expected, and as
+its text anywhere else. No platform's markup reaches the parser. Typed text is never taken
+for a reference: ``@eve`` typed names the person ``eve`` (the console's handles are user
+ids), ``#ops`` the channel ``ops``.
+
+Every parameter of every command may also be given as an option named after it, for
+example ``vote churn conditional text:"after the review"`` (``reason:`` and
+``condition:`` too), ``checklist churn done 3 evidence:"https://x"``,
+``checklist churn due 3 due:"2026-12-20"`` and ``poll churn question:"Go?" secret:yes``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, time
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot import commands as c
+from bot import parsing_grammar as grammar
 from bot import parsing_time as t
 from bot import parsing_values as v
+from bot.actions import Draft, refusal
 from bot.errors import UsageError
 from bot.help import ENTRIES, N_, TOPICS, usage
 from bot.i18n import _
 from bot.parsing_grammar import Param, Reader, Spec, run
-from bot.parsing_tokens import Token, quote, tokenize
+from bot.parsing_tokens import Reference, Token, quote, tokenize
 from bot.pilots.models import KpiKind, Role, Stage
 
-__all__ = ["form_command", "parse", "quote"]
+__all__ = ["Reference", "command_line", "complete", "parse", "quote"]
 
 MAX_LENGTH = 4000  # far above any real command; bounds the work one line can cause
 
@@ -33,9 +49,9 @@ MAX_LENGTH = 4000  # far above any real command; bounds the work one line can ca
 
 KEY = Param("key", v.key, N_("the pilot key"), required=True)
 NUMBER = Param("number", v.item_number, N_("the item number"), required=True, aliases=("n",))
-PERSON = Param("person", v.person, N_("the person (@name)"), required=True)
+PERSON = Param("person", v.person, N_("the person (@name)"), required=True, is_person=True)
 CHANNEL = Param("channel", v.channel, N_("the channel"), positional=False, is_channel=True)
-OWNER = Param("owner", v.person, N_("the owner"), positional=False)
+OWNER = Param("owner", v.person, N_("the owner"), positional=False, is_person=True)
 
 
 def _text(name: str, limit: int, what: str, missing: str, **kwargs: Any) -> Param:
@@ -50,8 +66,8 @@ def _option(name: str, read: Reader, what: str, **kwargs: Any) -> Param:
     return Param(name, read, what, positional=False, **kwargs)
 
 
-def _spec(topic: str, build: Callable[..., c.Command], *params: Param, **kw: Any) -> Spec:
-    return Spec(topic=topic, params=(KEY, *params), build=lambda values: build(**values), **kw)
+def _spec(topic: str, kind: type[c.Command], *params: Param, **kw: Any) -> Spec:
+    return Spec(topic=topic, kind=kind, params=(KEY, *params), **kw)
 
 
 # --- the commands ---------------------------------------------------------------------------
@@ -99,12 +115,7 @@ CHECKLIST = {
         "checklist done",
         c.ChecklistDone,
         NUMBER,
-        Param(
-            "evidence",
-            v.EvidenceReader(v.text_of(2000, N_("evidence"))),
-            N_("the evidence"),
-            free_text=True,
-        ),
+        Param("evidence", v.text_of(2000, N_("evidence")), N_("the evidence"), free_text=True),
     ),
     "waive": _spec(
         "checklist waive",
@@ -116,7 +127,14 @@ CHECKLIST = {
         "checklist assign",
         c.ChecklistAssign,
         NUMBER,
-        Param("person", v.person, N_("the person (@name)"), True, aliases=("owner", "to")),
+        Param(
+            "person",
+            v.person,
+            N_("the person (@name)"),
+            True,
+            is_person=True,
+            aliases=("owner", "to"),
+        ),
     ),
     "due": _spec(
         "checklist due",
@@ -173,18 +191,17 @@ CHOICES = {
 }
 
 
-def _vote(**values: Any) -> c.Command:
-    choice, text = values["choice"], values.get("text")
+def _vote(values: dict[str, Any]) -> None:
+    choice, text = values.get("choice"), values.get("text")
     if choice == "conditional" and not text:
         raise UsageError(_('A conditional vote needs the condition, in quotes: "<condition>".'))
     if choice == "no-go" and not text:
         raise UsageError(_('A no-go vote needs the reason, in quotes: "<reason>".'))
-    return c.CastVote(**values)
 
 
 VOTE = _spec(
     "vote",
-    _vote,
+    c.CastVote,
     Param("choice", v.WordReader(CHOICES, N_("vote")), N_("the vote"), required=True),
     _text(
         "text",
@@ -193,6 +210,7 @@ VOTE = _spec(
         N_("the condition or reason"),
         aliases=("reason", "condition"),
     ),
+    check=_vote,
 )
 _SCHEDULE_PARAMS = (
     CHANNEL,
@@ -202,13 +220,13 @@ _SCHEDULE_PARAMS = (
 )
 
 
-def _plain(topic: str, build: Callable[..., c.Command], *params: Param) -> Spec:
-    return Spec(topic=topic, params=params, build=lambda values: build(**values))
+def _plain(topic: str, kind: type[c.Command], *params: Param, **kw: Any) -> Spec:
+    return Spec(topic=topic, kind=kind, params=params, **kw)
 
 
 DIGEST = {
-    "preview": _plain("digest", c.DigestPreview, CHANNEL),
-    "now": _plain("digest", c.DigestNow, CHANNEL),
+    "preview": _plain("digest", c.DigestPreview, CHANNEL, words="digest preview"),
+    "now": _plain("digest", c.DigestNow, CHANNEL, words="digest now"),
     "schedule": _plain("digest schedule", c.DigestSchedule, *_SCHEDULE_PARAMS),
 }
 LIST = _plain(
@@ -217,6 +235,7 @@ LIST = _plain(
     _option("stage", v.choice(Stage, N_("stage")), N_("the stage")),
     _flag("mine"),
 )
+HOME = _plain("home", c.Home)
 SETTINGS = _plain(
     "settings",
     c.Settings,
@@ -226,11 +245,35 @@ SETTINGS = _plain(
     _option("lang", v.language, N_("the language"), field="language", aliases=("language",)),
 )
 
+SPECS: dict[type[c.Command], Spec] = {
+    spec.kind: spec
+    for spec in (
+        NEW,
+        LIST,
+        STATUS,
+        STAGE,
+        *COMMITTEE.values(),
+        CHECKLIST_SHOW,
+        *CHECKLIST.values(),
+        *KPI.values(),
+        POLL_OPEN,
+        *POLL.values(),
+        VOTE,
+        DECISIONS,
+        *DIGEST.values(),
+        SETTINGS,
+        HOME,
+        EXPORT,
+    )
+}
+"""Every command but help, by type: how a form completes it and how it is written out."""
+
 # --- entry points ---------------------------------------------------------------------------
 
 
-def parse(text: str, *, now_local: datetime) -> c.Command:
-    """Parse one line of the command language, reading dates in ``now_local``'s zone."""
+def parse(text: str, *, now_local: datetime, references: Sequence[Reference] = ()) -> c.Command:
+    """Parse one line of the command language as a person typed it, reading dates in
+    ``now_local``'s zone and the people and channels of ``references`` by id."""
     if len(text) > MAX_LENGTH:
         raise UsageError(
             _("That command is too long ({length} characters; at most {limit}).").format(
@@ -238,16 +281,14 @@ def parse(text: str, *, now_local: datetime) -> c.Command:
             )
         )
     try:
-        tokens = tokenize(text)
+        tokens = tokenize(text, references)
     except UsageError as error:
         raise UsageError(error.message, usage=_usage_guess(text)) from None
     if tokens and tokens[0].word in ("/golive", "@golive"):
         tokens = tokens[1:]
     if not tokens:
         return c.Help()
-    if now_local.tzinfo is None:  # a naive time is read as UTC, never as the server's zone
-        now_local = now_local.replace(tzinfo=UTC)
-    ctx = v.Context(now_local=now_local)
+    ctx = _context(now_local)
     word = tokens[0].word
     family = _FAMILIES.get(word) if word is not None else None
     if family is None:
@@ -260,11 +301,80 @@ def parse(text: str, *, now_local: datetime) -> c.Command:
     return family(tokens[1:], ctx)
 
 
-def form_command(command: str, values: dict[str, str]) -> str:
-    """The command line a submitted form runs: ``command`` plus ``name:"value"`` each."""
-    parts = [command]
-    parts.extend(f"{name}:{quote(value)}" for name, value in values.items() if value != "")
+def complete(draft: Draft, values: Mapping[str, str], *, now_local: datetime) -> c.Command:
+    """The command a submitted form runs: its draft's fields, and each value typed into
+    the form read as the option of the input's name (``due`` as a date in ``now_local``'s
+    zone); an empty value counts as not given."""
+    spec = SPECS.get(draft.command)
+    if spec is None:
+        raise refusal()
+    try:
+        return grammar.complete(spec, draft.fields, values, _context(now_local))
+    except ValidationError:  # the draft's own fields: not a form golive made
+        raise refusal() from None
+
+
+def command_line(action: c.Command | Draft, values: Mapping[str, str] | None = None) -> str:
+    """The line a person would type to run ``action`` (for a form's draft, with the
+    ``values`` typed into the form as options): what the console shows a click runs."""
+    if isinstance(action, Draft):
+        kind, fields = action.command, dict(action.fields)
+    else:
+        kind = type(action)
+        fields = {name: getattr(action, name) for name in action.model_dump(exclude_defaults=True)}
+    spec = SPECS.get(kind)
+    if spec is None:  # help
+        parts = ["help", *(str(value) for value in fields.values())]
+    else:
+        parts = _written(spec, fields)
+    parts.extend(f"{name}:{quote(value)}" for name, value in (values or {}).items() if value)
     return " ".join(parts)
+
+
+def _written(spec: Spec, fields: dict[str, Any]) -> list[str]:
+    words = (spec.words or spec.topic).split()
+    keyed = bool(spec.params) and spec.params[0] is KEY
+    parts = [words[0], str(fields.get("key", "")), *words[1:]] if keyed else words
+    in_order = True
+    for param in spec.params[1:] if keyed else spec.params:
+        value = fields.get(param.target)
+        if value is None or value is False:
+            in_order = in_order and not param.positional
+            continue
+        if param.is_flag:
+            parts.append(param.name)
+            continue
+        text = _written_value(param, value)
+        parts.append(text if param.positional and in_order else f"{param.name}:{text}")
+    return parts
+
+
+def _written_value(param: Param, value: Any) -> str:
+    if param.is_person:
+        return f"@{value}"
+    if isinstance(value, c.ChannelRef):
+        return f"#{value.name or value.id}"
+    if param.read is t.weekday and isinstance(value, int):
+        return t.WEEKDAYS[value]
+    if isinstance(value, tuple):  # working hours
+        return "-".join(_written_value(param, part) for part in value)
+    if isinstance(value, datetime):
+        text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, time):
+        text = value.strftime("%H:%M")
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = str(value)  # dates as ISO, enums as their value
+    if param.free_text or not text or any(ch.isspace() or ch in '\\"“”„' for ch in text):
+        return quote(text)
+    return text
+
+
+def _context(now_local: datetime) -> v.Context:
+    if now_local.tzinfo is None:  # a naive time is read as UTC, never as the server's zone
+        now_local = now_local.replace(tzinfo=UTC)
+    return v.Context(now_local=now_local)
 
 
 # --- families ---------------------------------------------------------------------------------
@@ -359,5 +469,6 @@ _FAMILIES: dict[str, Callable[[list[Token], v.Context], c.Command]] = {
     "decisions": _single(DECISIONS),
     "digest": _digest,
     "settings": _single(SETTINGS),
+    "home": _single(HOME),
     "export": _single(EXPORT),
 }

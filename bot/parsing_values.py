@@ -106,43 +106,22 @@ class TextReader:
         return value
 
 
-_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|[^>]*)?>", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class EvidenceReader:
-    """Evidence: a link or a note. Slack sends a typed link as ``<https://x|x>``."""
-
-    text: TextReader
-
-    def __call__(self, text: str, ctx: Context) -> str:
-        value = self.text(text, ctx)
-        link = _SLACK_LINK.fullmatch(value)
-        return link.group(1) if link is not None else value
-
-
 def person(text: str, ctx: Context) -> str:
-    """A mention: ``<@U123>``, ``<@U123|amal>`` -> ``U123``; ``@amal`` -> ``amal``."""
-    if text.startswith("<@") and text.endswith(">"):
-        user_id = text[2:-1].split("|", 1)[0].strip()
-        if user_id and len(user_id) <= 255:
-            return user_id
-    elif text.startswith("@") and 1 < len(text) <= 256 and not text[1:].isspace():
+    """A typed handle: ``@amal`` -> ``amal``. (Someone picked in the client arrives as a
+    reference, read by id before any reader sees it.)"""
+    if text.startswith("@") and 1 < len(text) <= 256 and not text[1:].isspace():
         return text[1:].strip()
     return fail(_("Mention a person with @, like @amal, not `{text}`."), text=shown(text))
 
 
 def looks_like_channel(text: str) -> bool:
-    return text.startswith(("#", "<#"))
+    return text.startswith("#")
 
 
 def channel(text: str, ctx: Context) -> ChannelRef:
-    """``<#C123|name>`` -> id and name; ``#name`` -> the name as both (resolved later)."""
-    if text.startswith("<#") and text.endswith(">"):
-        channel_id, _sep, name = text[2:-1].partition("|")
-        if channel_id.strip() and len(text) <= 512:
-            return ChannelRef(id=channel_id.strip(), name=name.strip() or None)
-    elif text.startswith("#") and 1 < len(text) <= 256 and not text[1:].isspace():
+    """A typed ``#name`` -> the name as both id and name (resolved later). (A channel
+    picked in the client arrives as a reference, with its id.)"""
+    if text.startswith("#") and 1 < len(text) <= 256 and not text[1:].isspace():
         name = text[1:].strip()
         return ChannelRef(id=name, name=name)
     return fail(_("Name a channel with #, like #ai-steering, not `{text}`."), text=shown(text))

@@ -1,7 +1,9 @@
 """The core's front door: text or a typed command in, a neutral message out.
 
-Adapters call :meth:`Golive.run` (text from a slash command, a mention, a button or a
-form) or :meth:`Golive.execute` (a typed command). One command is one transaction: it
+Adapters call :meth:`Golive.run` (text a person typed: a slash command, a mention),
+:meth:`Golive.execute` (a button's typed command) or :meth:`Golive.submit` (a form's draft
+and the values typed into it); :meth:`Golive.form` builds the form a button opens, for a
+platform that asks for it when the button is pressed. One command is one transaction: it
 commits when the handler returns and rolls back on any error, so a refused command changes
 nothing. No exception escapes; the caller gets a private, specific message instead.
 """
@@ -11,12 +13,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
-from bot import parsing
+from bot import forms, parsing
+from bot.actions import Draft, refusal
 from bot.actor import Actor
 from bot.clock import Clock
-from bot.commands import Command
+from bot.commands import Command, Home
 from bot.context import Caller
 from bot.delivery.models import PersonInfo
 from bot.delivery.ports import ChatGateway
@@ -24,7 +28,7 @@ from bot.digests.ports import ChartRenderer
 from bot.errors import Conflict, GoliveError
 from bot.handlers import Platforms, command_handlers
 from bot.i18n import _, use_language
-from bot.messages import Message, Paragraph, spans
+from bot.messages import Form, Message, Paragraph, spans
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -72,14 +76,63 @@ class Golive:
         self.observe = observe
         self.handlers = command_handlers(Platforms(gateways=self.gateways, charts=charts))
 
-    async def run(self, caller: Caller, text: str) -> Message:
-        """Parse ``text`` as the caller and execute it."""
-        return await self._run(caller, text, None)
+    async def run(
+        self, caller: Caller, text: str, *, references: Sequence[parsing.Reference] = ()
+    ) -> Message:
+        """Parse ``text`` as the caller typed it, with the people and channels their
+        platform resolved in it (see :mod:`bot.parsing`), and execute it."""
+        return await self._run(
+            caller, lambda now: parsing.parse(text, now_local=now, references=references)
+        )
 
     async def execute(self, caller: Caller, command: Command) -> Message:
-        return await self._run(caller, None, command)
+        """Execute a typed command: a button's action."""
+        return await self._run(caller, lambda now: command)
 
-    async def _run(self, caller: Caller, text: str | None, command: Command | None) -> Message:
+    async def submit(self, caller: Caller, draft: Draft, values: Mapping[str, str]) -> Message:
+        """Complete a form's command with the values typed into it, and execute it."""
+        return await self._run(caller, lambda now: parsing.complete(draft, values, now_local=now))
+
+    async def form(self, caller: Caller, draft: Draft, name: str | None) -> Form | Message:
+        """The form named ``name`` completing ``draft``, built for the caller now, as the
+        message offered it; a refusal when it cannot be (the item is gone)."""
+        caller = self._with_admin(caller)
+        for attempt in range(3):
+            try:
+                async with self.uow_factory() as uow:
+                    actor = await self._actor(uow, caller, None, last=attempt == 2)
+                    build = forms.BUILDERS.get(name or "")
+                    if build is None:
+                        raise refusal()
+                    built = await build(draft, uow=uow, actor=actor, clock=self.clock)
+                    await uow.commit()  # the caller's first-contact rows
+                return built
+            except _FirstContactRace:
+                continue
+            except GoliveError as error:
+                return error_message(error)
+            except Exception:
+                return _went_wrong("form failed")
+        raise AssertionError("the last attempt never raises _FirstContactRace")
+
+    async def home(self, caller: Caller) -> Message | None:
+        """The caller's ``home`` view, read without creating or changing any row: the Slack
+        App Home shows it to whoever opens the tab. None when golive has never met them."""
+        async with self.uow_factory() as uow:  # never committed
+            workspace = await uow.workspaces.get_by_external(caller.platform, caller.workspace_id)
+            if workspace is None or workspace.id is None:
+                return None
+            person = await uow.people.get_by_external(workspace.id, caller.user_id)
+            if person is None:
+                return None
+            use_language(person.locale or caller.locale)
+            actor = Actor(caller=self._with_admin(caller), workspace=workspace, person=person)
+            try:
+                return await self.handlers[Home](Home(), uow=uow, actor=actor, clock=self.clock)
+            except GoliveError as error:
+                return error_message(error)
+
+    async def _run(self, caller: Caller, read: Callable[[datetime], Command]) -> Message:
         # The first commands of a new workspace or person may arrive together; one that
         # finds the row created by another meanwhile runs again, in a new transaction that
         # sees it. The workspace and then the person can each be lost once; a command that
@@ -91,9 +144,7 @@ class Golive:
         reply: Message | None = None
         for attempt in range(4):
             try:
-                reply = await self._run_once(
-                    caller, text, command, handled, looked_up, last=attempt == 3
-                )
+                reply = await self._run_once(caller, read, handled, looked_up, last=attempt == 3)
                 break
             except _FirstContactRace:
                 continue
@@ -108,8 +159,7 @@ class Golive:
     async def _run_once(
         self,
         caller: Caller,
-        text: str | None,
-        command: Command | None,
+        read: Callable[[datetime], Command],
         handled: list[type[Command]],
         looked_up: dict[str, PersonInfo] | None,
         *,
@@ -117,19 +167,8 @@ class Golive:
     ) -> Message:
         try:
             async with self.uow_factory() as uow:
-                try:
-                    workspace = await self.workspace_for(uow, caller)
-                    person = await self.person_for(uow, workspace, caller)
-                except Conflict:
-                    if not last:
-                        raise _FirstContactRace from None
-                    raise
-                use_language(person.locale or caller.locale)
-                actor = Actor(
-                    caller=caller, workspace=workspace, person=person, looked_up=looked_up or {}
-                )
-                if command is None:
-                    command = parsing.parse(text or "", now_local=actor.local_now(self.clock))
+                actor = await self._actor(uow, caller, looked_up, last=last)
+                command = read(actor.local_now(self.clock))
                 handled.append(type(command))
                 if looked_up is None and not last:
                     strangers = await self._strangers(uow, actor, command)
@@ -146,18 +185,29 @@ class Golive:
         except GoliveError as error:
             return error_message(error)
         except Exception:
-            incident = uuid.uuid4().hex[:8]
-            log.exception("command failed", extra={"incident": incident})
-            return Message(
-                text=_(
-                    "Something went wrong on our side (incident {id}); nothing was changed."
-                ).format(id=incident),
-                private=True,
-                refused=True,
-            )
+            return _went_wrong("command failed")
         if self.on_enqueued is not None:
             self.on_enqueued()
         return reply
+
+    async def _actor(
+        self,
+        uow: UnitOfWork,
+        caller: Caller,
+        looked_up: dict[str, PersonInfo] | None,
+        *,
+        last: bool,
+    ) -> Actor:
+        """The caller as the core knows them, their rows created on first contact."""
+        try:
+            workspace = await self.workspace_for(uow, caller)
+            person = await self.person_for(uow, workspace, caller)
+        except Conflict:
+            if not last:
+                raise _FirstContactRace from None
+            raise
+        use_language(person.locale or caller.locale)
+        return Actor(caller=caller, workspace=workspace, person=person, looked_up=looked_up or {})
 
     async def _strangers(self, uow: UnitOfWork, actor: Actor, command: Command) -> list[str]:
         """The people the command names that golive has no row for yet, when their
@@ -229,6 +279,18 @@ class Golive:
         if caller.timezone and person.timezone is None:
             person.timezone = caller.timezone
         return person
+
+
+def _went_wrong(what: str) -> Message:
+    incident = uuid.uuid4().hex[:8]
+    log.exception(what, extra={"incident": incident})
+    return Message(
+        text=_("Something went wrong on our side (incident {id}); nothing was changed.").format(
+            id=incident
+        ),
+        private=True,
+        refused=True,
+    )
 
 
 def error_message(error: GoliveError) -> Message:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.delivery import scheduled as delivery
@@ -29,9 +30,10 @@ class Duty:
     run: Callable[[UnitOfWorkFactory, Clock, ChartRenderer | None], Awaitable[int]]
 
 
-def duties() -> tuple[Duty, ...]:
+def duties(outbox_retention: timedelta = delivery.PRUNE_AFTER) -> tuple[Duty, ...]:
     """Every scheduled duty, in the order a sweep runs them (a test checks that each
-    feature's ``scheduled`` module has all its duties here)."""
+    feature's ``scheduled`` module has all its duties here); sent messages are kept for
+    ``outbox_retention`` (GOLIVE_OUTBOX_RETENTION_DAYS)."""
     return (
         Duty("close polls", lambda u, c, _charts: polls.close_due_polls(uow_factory=u, clock=c)),
         Duty(
@@ -46,16 +48,25 @@ def duties() -> tuple[Duty, ...]:
             "digests",
             lambda u, c, charts: digests.post_due_digests(uow_factory=u, clock=c, charts=charts),
         ),
-        Duty("prune outbox", lambda u, c, _charts: delivery.prune_outbox(uow_factory=u, clock=c)),
+        Duty(
+            "prune outbox",
+            lambda u, c, _charts: delivery.prune_outbox(
+                uow_factory=u, clock=c, older_than=outbox_retention
+            ),
+        ),
     )
 
 
 async def run_sweep(
-    *, uow_factory: UnitOfWorkFactory, clock: Clock, charts: ChartRenderer | None = None
+    *,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    charts: ChartRenderer | None = None,
+    outbox_retention: timedelta = delivery.PRUNE_AFTER,
 ) -> dict[str, int]:
     """Run every duty once; what each did (a count), failed duties left out."""
     done: dict[str, int] = {}
-    for duty in duties():
+    for duty in duties(outbox_retention):
         try:
             done[duty.name] = await duty.run(uow_factory, clock, charts)
         except Exception:  # one failing duty must not stop the others

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage import mapping
+from storage import erasure, mapping, retention
 from storage.uow import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -140,6 +141,19 @@ class Database:
         if current != head:
             return [f"database schema at {current or 'nothing'}, expected {head}: run migrate"]
         return []
+
+    async def erase_person(
+        self, external_id: str, *, workspace: str | None, now: datetime
+    ) -> list[erasure.Erasure]:
+        """Replace a person's name and platform ids with a pseudonym everywhere
+        (:mod:`storage.erasure`); :class:`storage.erasure.UnknownPerson` when none has it."""
+        return await erasure.erase_person(
+            self._engine, external_id=external_id, workspace=workspace, now=now
+        )
+
+    async def prune_audit(self, *, before: datetime, limit: int) -> int:
+        """Delete a batch of audit entries older than ``before`` (:mod:`storage.retention`)."""
+        return await retention.prune_audit(self._engine, before=before, limit=limit)
 
     async def dispose(self) -> None:
         await self._engine.dispose()

@@ -7,8 +7,17 @@ from collections.abc import Sequence
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.pilots.models import AuditEntry, Person, Pilot, Stage, Workspace
-from storage.pilots import audit_entries, committee_members, people, pilots, workspaces
+from bot.pilots.models import AuditEntry, ItemStatus, Person, Pilot, Stage, Workspace
+from bot.polls.models import PollStatus
+from storage.pilots import (
+    audit_entries,
+    checklist_items,
+    committee_members,
+    people,
+    pilots,
+    workspaces,
+)
+from storage.polls import poll_voters, polls
 
 
 class SqlWorkspaceRepository:
@@ -62,6 +71,28 @@ class SqlPilotRepository:
 
     async def get(self, pilot_id: int) -> Pilot | None:
         return await self.session.get(Pilot, pilot_id)
+
+    async def list_for_person(self, workspace_id: int, person_id: int) -> list[Pilot]:
+        holds_open_item = exists().where(
+            checklist_items.c.pilot_id == pilots.c.id,
+            checklist_items.c.owner_id == person_id,
+            checklist_items.c.status == ItemStatus.OPEN,
+        )
+        may_vote = exists().where(
+            polls.c.pilot_id == pilots.c.id,
+            polls.c.status == PollStatus.OPEN,
+            poll_voters.c.poll_id == polls.c.id,
+            poll_voters.c.person_id == person_id,
+        )
+        statement = (
+            select(Pilot)
+            .where(
+                pilots.c.workspace_id == workspace_id,
+                or_(pilots.c.owner_id == person_id, holds_open_item, may_vote),
+            )
+            .order_by(pilots.c.key)
+        )
+        return list((await self.session.scalars(statement)).all())
 
     async def list(
         self, workspace_id: int, *, stage: Stage | None = None, person_id: int | None = None

@@ -15,10 +15,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    exists,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import relationship
@@ -127,6 +126,10 @@ class SqlPollRepository:
 
     async def add(self, poll: Poll) -> None:
         self.session.add(poll)
+        try:
+            await self.session.flush()
+        except IntegrityError as error:
+            raise to_conflict(error, [poll]) from error
 
     async def get(self, poll_id: int, *, for_update: bool = False) -> Poll | None:
         statement = select(Poll).where(polls.c.id == poll_id)
@@ -159,6 +162,21 @@ class SqlPollRepository:
         statement = select(Poll).where(polls.c.pilot_id == pilot_id).order_by(polls.c.id)
         return list((await self.session.scalars(statement)).all())
 
+    async def open_for_voter(self, workspace_id: int, person_id: int) -> list[Poll]:
+        eligible = exists().where(
+            poll_voters.c.poll_id == polls.c.id, poll_voters.c.person_id == person_id
+        )
+        statement = (
+            select(Poll)
+            .where(
+                polls.c.workspace_id == workspace_id,
+                polls.c.status == PollStatus.OPEN,
+                eligible,
+            )
+            .order_by(polls.c.id)
+        )
+        return list((await self.session.scalars(statement)).all())
+
     async def due_ids(self, now: datetime) -> list[int]:
         statement = (
             select(polls.c.id)
@@ -170,30 +188,6 @@ class SqlPollRepository:
     async def open_ids(self) -> list[int]:
         statement = select(polls.c.id).where(polls.c.status == PollStatus.OPEN).order_by(polls.c.id)
         return list((await self.session.scalars(statement)).all())
-
-    async def record_vote(self, poll: Poll, vote: Vote) -> None:
-        values = {
-            "poll_id": poll.id,
-            "person_id": vote.person_id,
-            "choice": vote.choice,
-            "text": vote.text,
-            "cast_at": vote.cast_at,
-            "changed_at": None,
-        }
-        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" else None
-        statement: Any = (insert or sqlite_insert)(poll_votes).values(**values)
-        # One statement that inserts or replaces: two ballots of one voter arriving at
-        # the same moment end as one row holding whichever came last.
-        statement = statement.on_conflict_do_update(
-            index_elements=[poll_votes.c.poll_id, poll_votes.c.person_id],
-            set_={
-                "choice": statement.excluded.choice,
-                "text": statement.excluded.text,
-                "changed_at": statement.excluded.cast_at,
-            },
-        )
-        await self.session.execute(statement)
-        await self._reload_votes(poll)
 
     async def _reload_votes(self, poll: Poll) -> None:
         statement = (

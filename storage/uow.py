@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.delivery.ports import OutboxRepository
 from bot.digests.ports import DigestRepository
 from bot.errors import Conflict
+from bot.pilots.models import Aggregate
 from bot.pilots.ports import (
     AuditRepository,
     PersonRepository,
@@ -56,6 +57,9 @@ class SqlUnitOfWork:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
         self._flushing: list[object] = []
+        # The session holds clean objects only weakly: an aggregate whose transition left
+        # rows to add must stay alive until the commit adds them.
+        self._aggregates: list[Aggregate] = []
 
     @property
     def session(self) -> AsyncSession:
@@ -69,6 +73,8 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already open")
         session = self._session_factory()
         event.listen(session.sync_session, "before_flush", self._remember_flushing)
+        event.listen(session.sync_session, "loaded_as_persistent", self._track)
+        event.listen(session.sync_session, "transient_to_pending", self._track)
         self._session = session
         self.workspaces = SqlWorkspaceRepository(session)
         self.people = SqlPersonRepository(session)
@@ -96,6 +102,7 @@ class SqlUnitOfWork:
         finally:
             self._session = None
             self._flushing = []
+            self._aggregates = []
         if conflict is not None:
             raise conflict from exc
 
@@ -118,12 +125,15 @@ class SqlUnitOfWork:
 
     def _add_new_records(self) -> None:
         """Add the rows the aggregates recorded (stage changes, audit entries)."""
-        session = self.session
-        for obj in [*session.new, *session.identity_map.values()]:
-            records = obj.__dict__.get("_new_records")
+        for aggregate in self._aggregates:
+            records = aggregate.new_records
             if records:
-                session.add_all(records)
+                self.session.add_all(records)
                 records.clear()
+
+    def _track(self, session: Session, instance: object) -> None:
+        if isinstance(instance, Aggregate):
+            self._aggregates.append(instance)
 
     async def rollback(self) -> None:
         await self.session.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from memory import MemoryStore, Store
 from sqlalchemy import select
 
 from bot.commands import Command
@@ -12,7 +13,6 @@ from bot.messages import Message, plain_text
 from bot.pilots.models import Person, Pilot
 from bot.service import Golive
 from storage.base import metadata
-from storage.db import Database
 
 WORKSPACE = "T-acme"
 
@@ -47,8 +47,10 @@ def text(message: Message) -> str:
     return "\n".join(lines)
 
 
-async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+async def snapshot(database: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to show that a refused command changed nothing."""
+    if isinstance(database, MemoryStore):
+        return database.snapshot()
     rows: dict[str, list[tuple[Any, ...]]] = {}
     async with database.engine.connect() as connection:
         for table in metadata.sorted_tables:
@@ -57,7 +59,7 @@ async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     return rows
 
 
-async def load(database: Database, key: str) -> tuple[Pilot, dict[str, Person]]:
+async def load(database: Store, key: str) -> tuple[Pilot, dict[str, Person]]:
     """The pilot ``key`` of the test workspace and the workspace's people by handle."""
     async with database.uow() as uow:
         workspace = await uow.workspaces.get_by_external("console", WORKSPACE)
@@ -67,11 +69,10 @@ async def load(database: Database, key: str) -> tuple[Pilot, dict[str, Person]]:
         ids = {pilot.owner_id, *(m.person_id for m in pilot.committee)}
         ids |= {i.owner_id for i in pilot.items}
         people = await uow.people.get_many(list(ids))
-        uow.session.expunge_all()  # keep the loaded state past the rollback on exit
     return pilot, {p.external_id: p for p in people.values()}
 
 
-async def audit_actions(database: Database) -> list[str]:
+async def audit_actions(database: Store) -> list[str]:
     async with database.uow() as uow:
         workspace = await uow.workspaces.get_by_external("console", WORKSPACE)
         assert workspace is not None and workspace.id is not None

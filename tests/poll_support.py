@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from memory import Store
 from pilot_support import caller, load, text
 
 from bot.delivery.models import OutboxMessage
 from bot.messages import Actions, Message
 from bot.polls.models import Decision, Poll
 from bot.service import Golive
-from storage.db import Database
 
 # Handle -> committee role; amal is the business owner.
 COMMITTEE = {"sam": "security", "lee": "engineering", "ola": "operations"}
@@ -49,10 +49,9 @@ async def pilot_with_committee(
             await ok(golive, "amal", f'checklist {key} waive {number} reason:"covered"')
 
 
-async def outbox(database: Database) -> dict[str, OutboxMessage]:
+async def outbox(database: Store) -> dict[str, OutboxMessage]:
     async with database.uow() as uow:
         rows = {m.key: m for m in await uow.outbox.list(limit=1000)}
-        uow.session.expunge_all()  # keep them readable after the rollback on exit
     return rows
 
 
@@ -60,7 +59,7 @@ def message_of(row: OutboxMessage) -> Message:
     return Message.model_validate_json(row.message_json)
 
 
-async def card(database: Database, poll_id: int) -> Message:
+async def card(database: Store, poll_id: int) -> Message:
     """The newest version of the poll's card: its pending update, else the post."""
     rows = await outbox(database)
     row = rows.get(f"poll:{poll_id}:card:update") or rows[f"poll:{poll_id}:card"]
@@ -71,21 +70,19 @@ def buttons(message: Message) -> list[Any]:
     return [b for block in message.blocks if isinstance(block, Actions) for b in block.buttons]
 
 
-async def the_poll(database: Database, key: str = "churn") -> Poll:
+async def the_poll(database: Store, key: str = "churn") -> Poll:
     """The pilot's most recent poll, as stored."""
     pilot, _ = await load(database, key)
     assert pilot.id is not None
     async with database.uow() as uow:
         poll = await uow.polls.latest(pilot.id)
-        uow.session.expunge_all()
     assert poll is not None, f"{key} has no poll"
     return poll
 
 
-async def decisions(database: Database) -> list[Decision]:
+async def decisions(database: Store) -> list[Decision]:
     async with database.uow() as uow:
         found = await uow.polls.all_decisions()
-        uow.session.expunge_all()
     return found
 
 

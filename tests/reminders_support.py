@@ -8,12 +8,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fakes import FakeChatGateway, Sent
+from memory import Store
 
 from bot.clock import MovableClock
 from bot.delivery.worker import deliver_due
 from bot.pilots.models import ChecklistItem, Person, Pilot, Stage, Workspace
 from bot.reminders.scheduled import send_due_reminders
-from storage.db import Database
 
 WORKSPACE = "T-acme"
 
@@ -37,7 +37,7 @@ class Item:
 
 
 async def build(
-    database: Database,
+    database: Store,
     *,
     people: list[Who],
     items: list[Item],
@@ -105,7 +105,7 @@ def _id(person: Person) -> int:
 
 
 async def simulate(
-    database: Database,
+    database: Store,
     gateway: FakeChatGateway,
     clock: MovableClock,
     until: datetime,

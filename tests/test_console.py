@@ -13,6 +13,8 @@ from adapters.console.gateway import ConsoleGateway
 from adapters.console.render import progress_bar, render
 from adapters.console.session import ConsoleSession, clock_target
 from adapters.console.shell import replay
+from bot import commands as c
+from bot.actions import Draft
 from bot.clock import MovableClock
 from bot.delivery.models import Conversation
 from bot.messages import (
@@ -54,8 +56,8 @@ def test_render_lays_out_every_block() -> None:
             Context(spans=spans("closes Fri")),
             Actions(
                 buttons=[
-                    Button(label="Go", command="vote churn go"),
-                    Button(label="No", command="vote churn no-go"),
+                    Button(label="Go", action=c.CastVote(key="churn", choice="go")),
+                    Button(label="No", action=c.CastVote(key="churn", choice="abstain")),
                 ]
             ),
         ],
@@ -77,12 +79,15 @@ def test_render_lays_out_every_block() -> None:
 
 
 def test_private_messages_are_marked_and_forms_show_an_ellipsis() -> None:
-    form = Form(title="Why?", command="vote churn no-go", inputs=[TextInput(name="t", label="T")])
+    no_go = Draft.of(c.CastVote, key="churn", choice="no-go")
+    form = Form(
+        name="vote-reason", title="Why?", action=no_go, inputs=[TextInput(name="t", label="T")]
+    )
     message = Message(
         text="x",
         blocks=[
             Paragraph(spans=spans("Only for you")),
-            Actions(buttons=[Button(label="No-go", command="", form=form)]),
+            Actions(buttons=[Button(label="No-go", form=form)]),
         ],
         private=True,
     )

@@ -54,9 +54,16 @@ async def put_update(database: Database, workspace: Workspace, of_key: str, text
         await uow.commit()
 
 
-async def deliver(database: Database, gateway: FakeChatGateway, clock: MovableClock) -> int:
+async def deliver(
+    database: Database, gateway: FakeChatGateway, clock: MovableClock, *, send_timeout: float = 30
+) -> int:
+    """Send what is due. The fake gateway answers at once unless told to hang, so only a
+    hanging send ever reaches ``send_timeout``: nothing here depends on the machine's speed."""
     return await deliver_due(
-        uow_factory=database.uow, gateways={"console": gateway}, clock=clock, send_timeout=0.05
+        uow_factory=database.uow,
+        gateways={"console": gateway},
+        clock=clock,
+        send_timeout=send_timeout,
     )
 
 
@@ -186,7 +193,7 @@ async def test_a_failing_gateway_loses_nothing_and_sends_nothing_twice(
         await put(database, workspace, f"m{n}", f"message {n}", clock)
     gateway.outage = failure
     for _ in range(4):  # a few minutes of outage, workers polling all along
-        await deliver(database, gateway, clock)
+        await deliver(database, gateway, clock, send_timeout=0.05)  # a hang times out at once
         clock.move(timedelta(seconds=50))
     assert gateway.sent == []
     assert gateway.attempts >= 5

@@ -23,7 +23,7 @@ from bot.delivery.scheduled import (
 )
 from bot.delivery.service import RetryRefused, retry_dead
 from bot.pilots.models import Workspace
-from bot.polls.closing import card_key
+from bot.polls.messaging import card_key
 from bot.polls.reach import owner_notice_key
 from bot.service import Golive
 from bot.sweep import run_sweep

@@ -8,6 +8,7 @@ import struct
 
 import pytest
 from digest_support import at, build_portfolio, lines, utc
+from memory import MemoryStore
 from pilot_support import caller
 from test_digest_content import outbox
 
@@ -18,7 +19,12 @@ from bot.digests.models import ChartBar, KpiChart
 from bot.digests.scheduled import post_due_digests
 from bot.messages import Image, Message
 from bot.service import Golive
-from storage.db import Database
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -51,7 +57,7 @@ def test_renderer_draws_one_bar_per_kpi_as_a_png() -> None:
 
 
 async def test_preview_attaches_the_chart_when_a_renderer_is_wired(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     golive = Golive(uow_factory=database.uow, clock=clock, charts=render_kpi_chart)
     await build_portfolio(golive, clock)
@@ -68,7 +74,7 @@ async def test_preview_attaches_the_chart_when_a_renderer_is_wired(
 
 
 async def test_a_failing_renderer_leaves_the_digest_without_chart_and_logs(
-    database: Database, clock: MovableClock, caplog: pytest.LogCaptureFixture
+    database: MemoryStore, clock: MovableClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     drawn: list[KpiChart] = []
 
@@ -95,7 +101,7 @@ async def test_a_failing_renderer_leaves_the_digest_without_chart_and_logs(
 
 
 async def test_scheduled_digest_posts_the_chart_but_stores_the_digest_without_it(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     golive = Golive(uow_factory=database.uow, clock=clock)
     await build_portfolio(golive, clock)

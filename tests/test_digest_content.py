@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from digest_support import STEER, at, build_portfolio, lines, utc
+from memory import MemoryStore
 from pilot_support import run
 
 from bot import commands as c
@@ -13,7 +15,13 @@ from bot.clock import MovableClock
 from bot.digests.scheduled import post_due_digests
 from bot.messages import Message
 from bot.service import Golive
-from storage.db import Database
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
+
 
 OVERDUE_5 = "Overdue: #5 Operations team trained and runbook available, @amal, 5 days late"
 OVERDUE_6 = "Overdue: #6 Performance benchmarks established and tracked, @sara, 1 day late"
@@ -24,7 +32,7 @@ CHURN_POLL = (
 FOOTER = "Stalled means no activity for 14 days; forecasts follow the pace of the last 28 days."
 
 
-async def stored(database: Database, channel: str = STEER) -> list[tuple[str, str, dict]]:
+async def stored(database: MemoryStore, channel: str = STEER) -> list[tuple[str, str, dict]]:
     """(week, created_at, KPI values by KPI name) of the channel's stored digests."""
     async with database.uow() as uow:
         workspace = await uow.workspaces.get_by_external("console", "T-acme")
@@ -42,14 +50,14 @@ async def stored(database: Database, channel: str = STEER) -> list[tuple[str, st
         ]
 
 
-async def outbox(database: Database) -> list[tuple[str, str | None, Message]]:
+async def outbox(database: MemoryStore) -> list[tuple[str, str | None, Message]]:
     async with database.uow() as uow:
         rows = await uow.outbox.list(limit=1000)
         return [(r.key, r.channel_id, Message.model_validate_json(r.message_json)) for r in rows]
 
 
 async def test_preview_shows_headline_changes_and_every_pilot(
-    golive: Golive, clock: MovableClock, database: Database
+    golive: Golive, clock: MovableClock, database: MemoryStore
 ) -> None:
     await build_portfolio(golive, clock)
     await at(clock, utc(15, 10))  # Tuesday of the third week: the Monday digest is not out
@@ -108,7 +116,7 @@ async def test_preview_shows_headline_changes_and_every_pilot(
 
 
 async def test_first_scheduled_digest_looks_back_a_week_and_keeps_its_kpi_values(
-    golive: Golive, clock: MovableClock, database: Database
+    golive: Golive, clock: MovableClock, database: MemoryStore
 ) -> None:
     await build_portfolio(golive, clock)  # posts Monday 7 December's digests on the way
 
@@ -168,7 +176,7 @@ async def test_first_scheduled_digest_looks_back_a_week_and_keeps_its_kpi_values
 
 
 async def test_next_scheduled_digest_compares_with_the_stored_one(
-    golive: Golive, clock: MovableClock, database: Database
+    golive: Golive, clock: MovableClock, database: MemoryStore
 ) -> None:
     await build_portfolio(golive, clock)
     await at(clock, utc(14, 9))
@@ -190,7 +198,7 @@ async def test_next_scheduled_digest_compares_with_the_stored_one(
 
 
 async def test_digest_now_posts_through_the_outbox_for_owners_and_admins(
-    golive: Golive, clock: MovableClock, database: Database
+    golive: Golive, clock: MovableClock, database: MemoryStore
 ) -> None:
     await build_portfolio(golive, clock)
     await at(clock, utc(15, 10))

@@ -22,7 +22,7 @@ NOW = datetime(2026, 12, 11, 10, 30, tzinfo=ZoneInfo("Asia/Dubai"))
 # The first word of every row of COMMANDS.md.
 COMMAND_WORDS = {
     "help", "new", "list", "status", "stage", "committee", "checklist", "kpi", "poll",
-    "vote", "decisions", "digest", "settings", "export",
+    "vote", "decisions", "digest", "settings", "export", "home",
 }  # fmt: skip
 
 PRODUCES: dict[str, type[c.Command]] = {
@@ -50,6 +50,7 @@ PRODUCES: dict[str, type[c.Command]] = {
     "digest": (c.DigestPreview, c.DigestNow),  # type: ignore[dict-item]
     "digest schedule": c.DigestSchedule,
     "settings": c.Settings,
+    "home": c.Home,
 }
 
 

@@ -5,14 +5,27 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+from memory import MemoryStore
 from pilot_support import audit_actions, load, run, snapshot, text
 
 from bot import commands as c
 from bot.clock import MovableClock
-from bot.messages import Actions, Progress, Table
+from bot.messages import Actions, Button, Progress, Table
+from bot.parsing import command_line
 from bot.pilots.models import ItemStatus, KpiKind, Role
 from bot.service import Golive
-from storage.db import Database
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
+
+
+def line(button: Button) -> str:
+    """What pressing ``button`` runs, as the line one would type."""
+    return command_line(button.form.action if button.form else button.action)
 
 
 async def _churn(golive: Golive) -> None:
@@ -22,7 +35,7 @@ async def _churn(golive: Golive) -> None:
     await run(golive, "omar", c.ListPilots())  # omar exists, on no committee
 
 
-async def test_item_owner_marks_done_with_evidence(golive: Golive, database: Database) -> None:
+async def test_item_owner_marks_done_with_evidence(golive: Golive, database: MemoryStore) -> None:
     await _churn(golive)
     before = await snapshot(database)
 
@@ -62,7 +75,7 @@ async def test_item_owner_marks_done_with_evidence(golive: Golive, database: Dat
     assert "checklist.done item:churn#2" in await audit_actions(database)
 
 
-async def test_owner_adds_waives_and_reassigns(golive: Golive, database: Database) -> None:
+async def test_owner_adds_waives_and_reassigns(golive: Golive, database: MemoryStore) -> None:
     await _churn(golive)
 
     added = await run(
@@ -118,7 +131,7 @@ async def test_owner_adds_waives_and_reassigns(golive: Golive, database: Databas
 
 
 async def test_due_date_slips_are_recorded(
-    golive: Golive, database: Database, clock: MovableClock
+    golive: Golive, database: MemoryStore, clock: MovableClock
 ) -> None:
     await _churn(golive)
     before = await snapshot(database)
@@ -151,7 +164,7 @@ async def test_checklist_offers_a_done_button_per_open_item(golive: Golive) -> N
     await run(golive, "amal", c.ChecklistWaive(key="churn", number=1, reason="Tracked elsewhere"))
     shown = await run(golive, "amal", c.ChecklistShow(key="churn"))
     buttons = next(b for b in shown.blocks if isinstance(b, Actions)).buttons
-    assert [b.command for b in buttons][:2] == ["checklist churn done 2", "checklist churn done 3"]
+    assert [line(b) for b in buttons][:2] == ["checklist churn done 2", "checklist churn done 3"]
     assert len(buttons) == 5
     form = buttons[0].form
     assert form is not None and form.inputs[0].name == "evidence" and form.inputs[0].required
@@ -162,7 +175,7 @@ async def test_checklist_offers_a_done_button_per_open_item(golive: Golive) -> N
 
 
 async def test_kpis_are_defined_by_the_owner_and_recorded_by_the_committee(
-    golive: Golive, database: Database, clock: MovableClock
+    golive: Golive, database: MemoryStore, clock: MovableClock
 ) -> None:
     await _churn(golive)
     added = await run(

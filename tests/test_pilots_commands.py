@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
+import pytest
+from memory import MemoryStore
 from pilot_support import audit_actions, caller, load, run, snapshot, text
 
 from bot import commands as c
@@ -13,13 +15,18 @@ from bot.delivery.models import PersonInfo
 from bot.messages import Actions, Header, Progress, Table
 from bot.pilots.models import ItemStatus, Role, Stage
 from bot.service import Golive
-from storage.db import Database
 
 NEW = c.NewPilot(key="churn", name="Churn model")
 
 
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
+
+
 async def test_new_pilot_starts_from_the_readiness_template(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     reply = await run(golive, "amal", NEW)
 
@@ -50,7 +57,7 @@ async def test_new_pilot_starts_from_the_readiness_template(
 
 
 async def test_go_live_target_spreads_due_dates_and_owner_can_be_someone_else(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await run(
         golive,
@@ -70,7 +77,7 @@ async def test_go_live_target_spreads_due_dates_and_owner_can_be_someone_else(
     assert (dues[0], dues[-1]) == (date(2026, 12, 8), date(2027, 1, 12))
 
 
-async def test_refused_creations_change_nothing(golive: Golive, database: Database) -> None:
+async def test_refused_creations_change_nothing(golive: Golive, database: MemoryStore) -> None:
     await run(golive, "amal", NEW)
     before = await snapshot(database)
 
@@ -89,7 +96,7 @@ async def test_refused_creations_change_nothing(golive: Golive, database: Databa
 
 
 async def test_only_the_owner_or_an_admin_moves_the_stage(
-    golive: Golive, database: Database, clock: MovableClock
+    golive: Golive, database: MemoryStore, clock: MovableClock
 ) -> None:
     await run(golive, "amal", NEW)
     await run(golive, "sara", c.Status(key="churn"))  # sara exists before the snapshot
@@ -119,7 +126,9 @@ async def test_only_the_owner_or_an_admin_moves_the_stage(
     assert same.private and same.text == "churn is already in review."
 
 
-async def test_committee_members_take_their_roles_items(golive: Golive, database: Database) -> None:
+async def test_committee_members_take_their_roles_items(
+    golive: Golive, database: MemoryStore
+) -> None:
     await run(golive, "amal", NEW)
 
     added = await run(
@@ -157,7 +166,9 @@ async def test_committee_members_take_their_roles_items(golive: Golive, database
     assert len(pilot.committee) == 2
 
 
-async def test_refused_committee_changes_change_nothing(golive: Golive, database: Database) -> None:
+async def test_refused_committee_changes_change_nothing(
+    golive: Golive, database: MemoryStore
+) -> None:
     await run(golive, "amal", NEW)
     await run(golive, "amal", c.CommitteeAdd(key="churn", person="sara", role=Role.SECURITY))
     before = await snapshot(database)
@@ -179,7 +190,7 @@ async def test_refused_committee_changes_change_nothing(golive: Golive, database
     assert await snapshot(database) == before
 
 
-async def test_list_and_status(golive: Golive, database: Database) -> None:
+async def test_list_and_status(golive: Golive, database: MemoryStore) -> None:
     await run(golive, "amal", NEW)
     await run(golive, "sara", c.NewPilot(key="triage", name="Ticket triage"))
     await run(golive, "amal", c.CommitteeAdd(key="churn", person="sara", role=Role.SECURITY))
@@ -224,7 +235,7 @@ async def test_list_and_status(golive: Golive, database: Database) -> None:
     assert empty.text.startswith("No pilots here yet.")
 
 
-async def test_settings_update_the_caller_only(golive: Golive, database: Database) -> None:
+async def test_settings_update_the_caller_only(golive: Golive, database: MemoryStore) -> None:
     shown = await run(
         golive,
         "amal",
@@ -258,7 +269,7 @@ async def test_settings_update_the_caller_only(golive: Golive, database: Databas
 
 
 async def test_items_of_a_closed_pilot_count_in_the_list(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await run(golive, "amal", NEW)
     await run(
@@ -272,7 +283,7 @@ async def test_items_of_a_closed_pilot_count_in_the_list(
 
 
 async def test_mentioned_people_are_named_from_the_platform_directory(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     asked: list[tuple[str, str]] = []
 

@@ -1,4 +1,4 @@
-"""Go/no-go polls as conversations through the Golive facade, on SQLite and PostgreSQL."""
+"""Go/no-go polls as conversations through the Golive facade, on the in-memory store."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from memory import MemoryStore
 from pilot_support import load, snapshot, text
 from poll_support import (
     buttons,
@@ -20,23 +21,25 @@ from poll_support import (
     say,
     the_poll,
 )
-from sqlalchemy import update
 
 from bot import parsing
 from bot.clock import MovableClock
-from bot.errors import Conflict
 from bot.messages import Progress
 from bot.pilots.models import Stage
-from bot.polls.models import Choice, Poll, PollStatus
+from bot.polls.models import Choice, PollStatus
 from bot.polls.rules import Criteria
 from bot.polls.scheduled import close_due_polls
 from bot.service import Golive
-from storage.db import Database
-from storage.polls import polls
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
 
 
 async def test_owner_opens_a_poll_and_the_channel_gets_the_card(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", 'kpi churn add "Churn rate" kind:revenue unit:% baseline:10 target:6 '
@@ -66,7 +69,7 @@ async def test_owner_opens_a_poll_and_the_channel_gets_the_card(
     assert "Churn rate | 8 % | 6 % | 50%" in lines
     progress = [b for b in shown.blocks if isinstance(b, Progress)]
     assert [(p.done, p.total) for p in progress] == [(0, 6)]
-    assert [(b.label, b.command) for b in buttons(shown)] == [
+    assert [(b.label, parsing.command_line(b.action or b.form.action)) for b in buttons(shown)] == [
         ("Go", "vote churn go"),
         ("Go with conditions", "vote churn conditional"),
         ("No-go", "vote churn no-go"),
@@ -75,7 +78,7 @@ async def test_owner_opens_a_poll_and_the_channel_gets_the_card(
 
 
 async def test_the_vote_forms_submit_commands_the_parser_accepts(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
@@ -85,12 +88,12 @@ async def test_the_vote_forms_submit_commands_the_parser_accepts(
 
     condition = forms["Go with conditions"]
     assert condition is not None
-    line = parsing.form_command(condition.command, {condition.inputs[0].name: "pen test first"})
+    line = parsing.command_line(condition.action, {condition.inputs[0].name: "pen test first"})
     reply = await say(golive, "sam", line)
     assert text(reply).splitlines()[0] == "You voted Go with conditions on churn."
     reason = forms["No-go"]
     assert reason is not None
-    line = parsing.form_command(reason.command, {reason.inputs[0].name: "no rollback"})
+    line = parsing.command_line(reason.action, {reason.inputs[0].name: "no rollback"})
     assert text(await say(golive, "lee", line)).splitlines()[0] == "You voted No-go on churn."
     poll = await the_poll(database)
     assert sorted((v.choice, v.text) for v in poll.votes if v.choice) == [
@@ -100,7 +103,7 @@ async def test_the_vote_forms_submit_commands_the_parser_accepts(
 
 
 async def test_voters_see_the_tally_only_after_voting_and_can_change_their_vote(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
@@ -125,7 +128,7 @@ async def test_voters_see_the_tally_only_after_voting_and_can_change_their_vote(
 
 
 async def test_someone_off_the_committee_is_refused_and_nothing_changes(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
@@ -141,7 +144,7 @@ async def test_someone_off_the_committee_is_refused_and_nothing_changes(
 
 
 async def test_members_seated_after_opening_are_not_eligible(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
@@ -149,7 +152,9 @@ async def test_members_seated_after_opening_are_not_eligible(
     assert "Only the eligible voters" in await said(golive, "kim", "vote churn go")
 
 
-async def test_a_conditional_vote_needs_its_condition(golive: Golive, database: Database) -> None:
+async def test_a_conditional_vote_needs_its_condition(
+    golive: Golive, database: MemoryStore
+) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
     assert "condition" in await said(golive, "lee", "vote churn conditional")
@@ -157,7 +162,7 @@ async def test_a_conditional_vote_needs_its_condition(golive: Golive, database: 
 
 
 async def test_the_poll_closes_early_when_everyone_has_voted(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive, ready=True)
     await ok(golive, "amal", "poll churn")
@@ -188,7 +193,7 @@ async def test_the_poll_closes_early_when_everyone_has_voted(
 
 
 async def test_deadline_close_after_the_clock_moves(
-    golive: Golive, database: Database, clock: MovableClock
+    golive: Golive, database: MemoryStore, clock: MovableClock
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn closes:+48h")
@@ -219,7 +224,7 @@ async def test_deadline_close_after_the_clock_moves(
 
 
 async def test_conditions_become_checklist_items_of_the_business_owner(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive, ready=True)
     await ok(golive, "amal", "poll churn")
@@ -244,7 +249,7 @@ async def test_conditions_become_checklist_items_of_the_business_owner(
 
 
 async def test_a_security_no_go_vetoes_and_returns_the_pilot_to_pilot_stage(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive, ready=True)
     await ok(golive, "amal", "poll churn")
@@ -264,7 +269,7 @@ async def test_a_security_no_go_vetoes_and_returns_the_pilot_to_pilot_stage(
 
 
 async def test_only_the_owner_closes_early_and_without_quorum_there_is_no_decision(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
@@ -286,7 +291,7 @@ async def test_only_the_owner_closes_early_and_without_quorum_there_is_no_decisi
 
 
 async def test_one_open_poll_per_pilot_and_cancel_restores_the_stage(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
@@ -302,7 +307,7 @@ async def test_one_open_poll_per_pilot_and_cancel_restores_the_stage(
     assert "This poll was cancelled" in text(await card(database, poll.id or 0))
 
 
-async def test_decisions_lists_the_log(golive: Golive, database: Database) -> None:
+async def test_decisions_lists_the_log(golive: Golive, database: MemoryStore) -> None:
     await pilot_with_committee(golive, ready=True)
     assert "No decisions on churn yet." in await said(golive, "zed", "decisions churn")
     await ok(golive, "amal", "poll churn")
@@ -316,7 +321,7 @@ async def test_decisions_lists_the_log(golive: Golive, database: Database) -> No
     assert "4 of 4 voted: amal, sam, lee, ola." in shown
 
 
-async def test_status_shows_the_open_poll_turnout(golive: Golive, database: Database) -> None:
+async def test_status_shows_the_open_poll_turnout(golive: Golive, database: MemoryStore) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", 'poll churn "Go live in January?"')
     await ok(golive, "lee", "vote churn go")
@@ -327,37 +332,18 @@ async def test_status_shows_the_open_poll_turnout(golive: Golive, database: Data
     assert "Turnout: 1 of 4 voted: @lee" in shown
 
 
-async def test_the_database_itself_refuses_a_second_open_poll(
-    golive: Golive, database: Database
-) -> None:
-    await pilot_with_committee(golive)
-    await ok(golive, "amal", "poll churn")
-    first = await the_poll(database)
-    async with database.uow() as uow:
-        uow.add(
-            Poll(
-                workspace_id=first.workspace_id,
-                pilot_id=first.pilot_id,
-                question="again?",
-                opened_by_id=first.opened_by_id,
-                opened_at=first.opened_at,
-                closes_at=first.closes_at,
-                open_pilot_id=first.pilot_id,
-            )
-        )
-        with pytest.raises(Conflict, match=r"This pilot already has an open poll\."):
-            await uow.flush()
-
-
 async def test_criteria_configured_for_a_pilot_carry_over_to_its_next_poll(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn")
     await ok(golive, "amal", "poll churn cancel")
     lenient = Criteria(quorum_numerator=1, quorum_denominator=2, required_roles=())
-    async with database.engine.begin() as connection:
-        await connection.execute(update(polls).values(criteria_json=json.dumps(lenient.to_dict())))
+    pilot, _ = await load(database, "churn")
+    async with database.uow() as uow:  # no command sets criteria yet: write them directly
+        for poll in await uow.polls.list_for_pilot(pilot.stored_id):
+            poll.criteria_json = json.dumps(lenient.to_dict())
+        await uow.commit()
 
     await ok(golive, "amal", "poll churn")
     await ok(golive, "amal", "vote churn go")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import pytest
 from fakes import FakeChatGateway
+from memory import MemoryStore
 from pilot_support import WORKSPACE, text
 from poll_support import ok, outbox, pilot_with_committee, say
 
@@ -14,7 +16,13 @@ from bot.clock import MovableClock
 from bot.delivery.worker import deliver_due
 from bot.messages import Mention, Paragraph
 from bot.service import Golive
-from storage.db import Database
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
+
 
 FIX = "Ask them to add golive for themselves."
 
@@ -38,7 +46,7 @@ class PartlyReachable(FakeChatGateway):
         return FIX
 
 
-def on(database: Database, clock: MovableClock, gateway: FakeChatGateway) -> Golive:
+def on(database: MemoryStore, clock: MovableClock, gateway: FakeChatGateway) -> Golive:
     return Golive(
         uow_factory=database.uow,
         clock=clock,
@@ -56,7 +64,7 @@ def heads_up(reply_text: str) -> list[str]:
 
 
 async def test_the_owner_hears_who_cannot_be_reached_in_the_reply_and_once_by_dm(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     gateway = PartlyReachable(clock=clock, cut_off={"sam", "ola"})
     golive = on(database, clock, gateway)
@@ -94,7 +102,7 @@ async def test_the_owner_hears_who_cannot_be_reached_in_the_reply_and_once_by_dm
 
 
 async def test_an_unreachable_owner_is_warned_but_not_sent_a_dm_about_themself(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     gateway = PartlyReachable(clock=clock, cut_off={"amal"})
     golive = on(database, clock, gateway)
@@ -109,7 +117,7 @@ async def test_an_unreachable_owner_is_warned_but_not_sent_a_dm_about_themself(
 
 
 async def test_when_everyone_is_reachable_or_the_platform_cannot_tell_there_is_no_warning(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     everyone = PartlyReachable(clock=clock)
     golive = on(database, clock, everyone)
@@ -124,7 +132,7 @@ async def test_when_everyone_is_reachable_or_the_platform_cannot_tell_there_is_n
 
 
 async def test_a_failing_check_does_not_stop_the_poll(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     gateway = PartlyReachable(clock=clock, cut_off={"sam"}, broken=True)
     golive = on(database, clock, gateway)

@@ -5,22 +5,30 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from memory import MemoryStore
 from pilot_support import load, text
 from poll_support import buttons, message_of, ok, outbox, pilot_with_committee, the_poll
 
 from bot.clock import MovableClock
+from bot.parsing import command_line
 from bot.polls.scheduled import close_due_polls, due_voter_reminders
 from bot.service import Golive
-from storage.db import Database
 
 
-async def reminders(database: Database) -> dict[str, str]:
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
+
+
+async def reminders(database: MemoryStore) -> dict[str, str]:
     """Queued reminder DMs: outbox key -> the user id they go to."""
     return {k: r.user_id or "" for k, r in (await outbox(database)).items() if ":remind:" in k}
 
 
 async def test_non_voters_are_reminded_once_a_day_before_the_deadline(
-    golive: Golive, database: Database, clock: MovableClock
+    golive: Golive, database: MemoryStore, clock: MovableClock
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", 'poll churn "Ship it?"')  # 72 hours
@@ -42,7 +50,7 @@ async def test_non_voters_are_reminded_once_a_day_before_the_deadline(
     assert "You have not voted yet on Churn model: Ship it? The poll closes Fri 2026-12-04" in (
         text(dm)
     )
-    assert [b.command for b in buttons(dm)] == [
+    assert [command_line(b.action or b.form.action) for b in buttons(dm)] == [
         "vote churn go",
         "vote churn conditional",
         "vote churn no-go",
@@ -55,7 +63,7 @@ async def test_non_voters_are_reminded_once_a_day_before_the_deadline(
 
 
 async def test_short_polls_remind_at_half_time_and_closed_polls_never(
-    golive: Golive, database: Database, clock: MovableClock
+    golive: Golive, database: MemoryStore, clock: MovableClock
 ) -> None:
     await pilot_with_committee(golive)
     await ok(golive, "amal", "poll churn closes:+24h")

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+import pytest
+from memory import MemoryStore
 from pilot_support import snapshot, text
 from poll_support import (
     card,
@@ -21,7 +23,13 @@ from poll_support import (
 )
 
 from bot.service import Golive
-from storage.db import Database
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
+
 
 VOTERS = {"amal": "go", "sam": "abstain", "lee": "no-go", "ola": "conditional"}
 NOTES = {"lee": "rollback untested", "ola": "pen test first"}
@@ -51,7 +59,7 @@ def links_a_voter_to_a_choice(shown: str) -> list[str]:
 
 
 async def test_a_secret_poll_says_so_and_shows_turnout_only(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive)
     opened = await said(golive, "amal", 'poll churn secret "Ship it?"')
@@ -75,7 +83,7 @@ async def test_a_secret_poll_says_so_and_shows_turnout_only(
 
 
 async def test_the_owner_cannot_learn_a_secret_choice_by_any_command(
-    golive: Golive, database: Database
+    golive: Golive, database: MemoryStore
 ) -> None:
     await pilot_with_committee(golive, ready=True)
     await ok(golive, "amal", "poll churn secret")
@@ -96,7 +104,8 @@ async def test_the_owner_cannot_learn_a_secret_choice_by_any_command(
     assert kept["counts"] == {"go": 1, "conditional": 1, "no-go": 1, "abstain": 1}
     assert sorted(r["text"] for r in kept["rationales"]) == ["pen test first", "rollback untested"]
     assert all(set(r) == {"kind", "text"} for r in kept["rationales"])
-    # Even someone reading the database cannot link a voter to a choice after close.
+    # Even someone reading the stored rows cannot link a voter to a choice after close
+    # (tests/test_poll_storage.py checks the databases).
     tables = await snapshot(database)
     assert {(row[3], row[4]) for row in tables["poll_votes"]} == {(None, None)}
     assert all("choice" not in row[6] for row in tables["audit_entries"] if row[3] == "poll.vote")
@@ -104,7 +113,9 @@ async def test_the_owner_cannot_learn_a_secret_choice_by_any_command(
     assert "votes" not in exported["decisions"][0]
 
 
-async def test_an_open_ballot_exports_in_csv_and_json(golive: Golive, database: Database) -> None:
+async def test_an_open_ballot_exports_in_csv_and_json(
+    golive: Golive, database: MemoryStore
+) -> None:
     await pilot_with_committee(golive, ready=True)
     await ok(golive, "amal", "poll churn")
     await vote_all(golive, ["amal", "sam", "lee", "ola"])
@@ -133,6 +144,7 @@ async def test_an_open_ballot_exports_in_csv_and_json(golive: Golive, database: 
         (h["number"], h["event"], h["by"], h["note"]) for h in history
     }
     data = json.loads(as_json)
+    assert "name_salt" not in as_json  # the log's erasure salts stay in the log
     (decision,) = data["decisions"]
     assert decision["outcome"] == "GO WITH CONDITIONS"
     assert decision["reasons"] == ["majority for go: 2 for, 1 against", "1 condition attached"]
@@ -143,7 +155,7 @@ async def test_an_open_ballot_exports_in_csv_and_json(golive: Golive, database: 
     ]
 
 
-async def test_only_the_committee_may_export(golive: Golive, database: Database) -> None:
+async def test_only_the_committee_may_export(golive: Golive, database: MemoryStore) -> None:
     await pilot_with_committee(golive)
     assert "Only members of the churn committee can export" in await said(
         golive, "zed", "export churn json"

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from fakes import FakeChatGateway, Sent
+from memory import MemoryStore
 from reminders_support import WORKSPACE, Item, Who, build, kind, simulate
 
+from bot import commands as c
 from bot.clock import MovableClock
 from bot.context import Caller
 from bot.messages import Actions, Button
-from bot.parsing import form_command
 from bot.pilots.models import ItemStatus
 from bot.service import Golive
-from storage.db import Database
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
 
 
 def as_(user: str) -> Caller:
@@ -27,13 +34,19 @@ def button(sent: Sent, label: str, number: int = 1) -> Button:
         for block in sent.message.blocks
         if isinstance(block, Actions)
         for b in block.buttons
-        if b.label == label and b.command.endswith(f" {number}")
+        if b.label == label and number_of(b) == number
     ]
     assert len(found) == 1
     return found[0]
 
 
-async def item_state(database: Database) -> tuple[ItemStatus, date | None, list[str]]:
+def number_of(button: Button) -> object:
+    """The checklist item a button acts on."""
+    fields = button.form.action.fields if button.form else dict(button.action or {})
+    return fields.get("number")
+
+
+async def item_state(database: MemoryStore) -> tuple[ItemStatus, date | None, list[str]]:
     async with database.uow() as uow:
         workspace = await uow.workspaces.get_by_external("console", WORKSPACE)
         assert workspace is not None and workspace.id is not None
@@ -44,7 +57,7 @@ async def item_state(database: Database) -> tuple[ItemStatus, date | None, list[
 
 
 async def test_snooze_moves_the_due_date_records_the_slip_and_quiets_reminders(
-    database: Database, clock: MovableClock, golive: Golive
+    database: MemoryStore, clock: MovableClock, golive: Golive
 ) -> None:
     await build(database, people=[Who("sara")], items=[Item("sara", date(2026, 11, 30))])
     gateway = FakeChatGateway(clock=clock)
@@ -54,13 +67,11 @@ async def test_snooze_moves_the_due_date_records_the_slip_and_quiets_reminders(
 
     snooze = button(reminder, "Snooze")
     assert snooze.form is not None and [i.type for i in snooze.form.inputs] == ["date"]
-    refused = await golive.run(
-        as_("sara"), form_command(snooze.form.command, {"due": "2026-11-02"})
-    )
+    refused = await golive.submit(as_("sara"), snooze.form.action, {"due": "2026-11-02"})
     assert refused.private and "past" in refused.text
     assert (await item_state(database))[1] == date(2026, 11, 30)
 
-    await golive.run(as_("sara"), form_command(snooze.form.command, {"due": "2026-12-10"}))
+    await golive.submit(as_("sara"), snooze.form.action, {"due": "2026-12-10"})
     status, due, events = await item_state(database)
     assert (status, due) == (ItemStatus.OPEN, date(2026, 12, 10)) and "slipped" in events
 
@@ -75,7 +86,7 @@ async def test_snooze_moves_the_due_date_records_the_slip_and_quiets_reminders(
 
 
 async def test_mark_done_asks_for_evidence_when_needed_and_stops_reminders(
-    database: Database, clock: MovableClock, golive: Golive
+    database: MemoryStore, clock: MovableClock, golive: Golive
 ) -> None:
     await build(
         database,
@@ -86,11 +97,9 @@ async def test_mark_done_asks_for_evidence_when_needed_and_stops_reminders(
     await simulate(database, gateway, clock, until=datetime(2026, 12, 1, 12, tzinfo=UTC))
     done = button(gateway.dm_log("sara")[-1], "Mark done")
     assert done.form is not None and [i.name for i in done.form.inputs] == ["evidence"]
-    refused = await golive.run(as_("sara"), done.command)  # no evidence: refused
+    refused = await golive.submit(as_("sara"), done.form.action, {})  # no evidence: refused
     assert refused.private and (await item_state(database))[0] == ItemStatus.OPEN
-    await golive.run(
-        as_("sara"), form_command(done.form.command, {"evidence": "https://wiki/rollback"})
-    )
+    await golive.submit(as_("sara"), done.form.action, {"evidence": "https://wiki/rollback"})
     assert (await item_state(database))[0] == ItemStatus.DONE
 
     before = len(gateway.dm_log("sara"))
@@ -99,10 +108,10 @@ async def test_mark_done_asks_for_evidence_when_needed_and_stops_reminders(
 
 
 async def test_mark_done_is_one_click_when_no_evidence_is_needed(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     await build(database, people=[Who("sara")], items=[Item("sara", date(2026, 11, 30))])
     gateway = FakeChatGateway(clock=clock)
     await simulate(database, gateway, clock, until=datetime(2026, 12, 1, 12, tzinfo=UTC))
     done = button(gateway.dm_log("sara")[-1], "Mark done")
-    assert done.form is None and done.command == "checklist churn done 1"
+    assert done.form is None and done.action == c.ChecklistDone(key="churn", number=1)

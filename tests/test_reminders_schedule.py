@@ -8,12 +8,24 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fakes import FakeChatGateway
+from memory import MemoryStore
 from reminders_support import Item, Who, build, kind, local, simulate
 
 from bot.clock import MovableClock
-from bot.messages import Actions, plain_text
+from bot.messages import Actions, Button, plain_text
+from bot.parsing import command_line
 from bot.reminders.rules import parse_weekend
-from storage.db import Database
+
+
+@pytest.fixture
+def database() -> MemoryStore:
+    """The core over the in-memory store (tests/memory.py), not both databases."""
+    return MemoryStore()
+
+
+def line(button: Button) -> str:
+    """What pressing ``button`` runs, as the line one would type."""
+    return command_line(button.form.action if button.form else button.action)
 
 
 def working_days(first: date, last: date, weekend: str) -> list[date]:
@@ -32,7 +44,7 @@ def text_of(sent) -> str:
     ids=["dubai", "los-angeles"],
 )
 async def test_one_reminder_each_working_day_inside_working_hours(
-    database: Database, clock: MovableClock, zone: str, weekend: str
+    database: MemoryStore, clock: MovableClock, zone: str, weekend: str
 ) -> None:
     due = date(2026, 12, 2)  # a Wednesday
     await build(
@@ -55,7 +67,7 @@ async def test_one_reminder_each_working_day_inside_working_hours(
     buttons = [
         b for block in first.message.blocks if isinstance(block, Actions) for b in block.buttons
     ]
-    assert sorted(b.command for b in buttons) == [
+    assert sorted(line(b) for b in buttons) == [
         "checklist churn done 1",
         "checklist churn due 1",
         "checklist fraud done 1",
@@ -78,7 +90,7 @@ async def test_one_reminder_each_working_day_inside_working_hours(
     ids=["berlin-spring", "berlin-autumn", "new-york-spring", "los-angeles-autumn"],
 )
 async def test_daylight_saving_changes_neither_skip_nor_double_a_reminder(
-    database: Database, clock: MovableClock, zone: str, due: date
+    database: MemoryStore, clock: MovableClock, zone: str, due: date
 ) -> None:
     await build(database, people=[Who("lena", zone)], items=[Item("lena", due)])
     gateway = FakeChatGateway(clock=clock)
@@ -99,7 +111,7 @@ async def test_daylight_saving_changes_neither_skip_nor_double_a_reminder(
 
 
 async def test_reminders_keep_to_personal_working_hours(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     await build(
         database,
@@ -120,7 +132,7 @@ async def test_reminders_keep_to_personal_working_hours(
 
 
 async def test_the_workspace_default_zone_and_weekend_apply_without_personal_settings(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     await build(
         database,
@@ -136,7 +148,7 @@ async def test_the_workspace_default_zone_and_weekend_apply_without_personal_set
 
 
 async def test_after_three_working_days_the_business_owner_gets_one_escalation(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     people = await build(
         database,
@@ -164,7 +176,7 @@ async def test_after_three_working_days_the_business_owner_gets_one_escalation(
 
 
 async def test_heads_up_two_working_days_before_the_due_date(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     await build(database, people=[Who("amal")], items=[Item("amal", date(2026, 12, 8))])  # Tue
     gateway = FakeChatGateway(clock=clock)
@@ -176,7 +188,7 @@ async def test_heads_up_two_working_days_before_the_due_date(
 
 
 async def test_a_sweep_run_twice_queues_nothing_twice(
-    database: Database, clock: MovableClock
+    database: MemoryStore, clock: MovableClock
 ) -> None:
     from bot.reminders.scheduled import send_due_reminders
 

@@ -92,3 +92,23 @@ async def test_a_serving_process_wires_the_wake_up_into_the_core(sqlite_url: str
     finally:
         await scheduler.stop()
         await runtime.database.dispose()
+
+
+async def test_a_serving_process_sends_under_the_configured_timeout(sqlite_url: str) -> None:
+    from adapters.app import build_runtime
+    from adapters.scheduler import start_for_runtime
+    from adapters.settings import load_settings
+    from bot.delivery.worker import SEND_TIMEOUT
+
+    defaults = load_settings(DATABASE_URL=sqlite_url)
+    assert defaults.golive_send_timeout_seconds == SEND_TIMEOUT
+    assert defaults.golive_send_timeout_seconds <= 0.6 * defaults.golive_delivery_seconds
+
+    settings = load_settings(DATABASE_URL=sqlite_url, GOLIVE_SEND_TIMEOUT_SECONDS="1.5")
+    runtime = await build_runtime(settings)
+    scheduler = start_for_runtime(runtime)
+    try:
+        assert scheduler.send_timeout == 1.5
+    finally:
+        await scheduler.stop()
+        await runtime.database.dispose()

@@ -77,13 +77,15 @@ async def kill_lock_holder(url: str) -> int:
         pids = [row[0] for row in await cursor.fetchall()]
         assert len(pids) == 1
         await admin.execute("SELECT pg_terminate_backend(%s)", (pids[0],))
-        for _ in range(100):  # the lock goes when the backend has exited
+        for _ in range(600):  # the lock goes when the backend has exited (30 s at most)
             cursor = await admin.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pids[0],)
             )
             if (await cursor.fetchone()) == (0,):
                 break
             await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"backend {pids[0]} still runs after pg_terminate_backend")
     return pids[0]
 
 

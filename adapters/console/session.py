@@ -2,6 +2,9 @@
 
 Lines are golive commands (``/golive status churn`` or just ``status churn``) or console
 directives: ``:as @sara``, ``:in #ops``, ``:click 2``, ``:clock +3d``, ``:help``, ``:quit``.
+A console person's user id is their handle, so the console's own ``@sara`` needs no
+translation: the core reads a typed ``@sara`` as the person ``sara``. A click runs the
+button's typed action (or submits its form) and shows the line one could type instead.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from bot.clock import MovableClock
 from bot.context import Caller
 from bot.i18n import _
 from bot.messages import Button, ChoiceInput, DateInput, Message, TextInput
-from bot.parsing import form_command
+from bot.parsing import command_line
 from bot.service import Golive
 
 Ask = Callable[[str], Awaitable[str | None]]
@@ -104,7 +107,9 @@ class ConsoleSession:
     async def send(self, text: str) -> Message:
         """Run one command line as the current user in the current channel and print the
         reply."""
-        reply = await self.golive.run(self.caller(), text)
+        return await self._answer(await self.golive.run(self.caller(), text))
+
+    async def _answer(self, reply: Message) -> Message:
         self.write(self.show(reply))
         for hook in self.after_command:
             await hook(self)
@@ -162,7 +167,9 @@ class ConsoleSession:
             return
         button = self.buttons[int(text) - 1]
         if button.form is None:
-            await self._run_button(button.command)
+            assert button.action is not None  # a button runs an action or opens a form
+            self._runs(command_line(button.action))
+            await self._answer(await self.golive.execute(self.caller(), button.action))
             return
         form = button.form
         self.write(f"{form.title}:")
@@ -173,12 +180,13 @@ class ConsoleSession:
                 self.write(_("(form cancelled)"))
                 return
             values[field.name] = value
-        await self._run_button(form_command(form.command, values))
+        self._runs(command_line(form.action, values))
+        await self._answer(await self.golive.submit(self.caller(), form.action, values))
 
-    async def _run_button(self, command: str) -> None:
-        self.write(_("(runs: {command})").format(command=command))
+    def _runs(self, line: str) -> None:
+        """Say what the click runs, as the line one could type instead."""
+        self.write(_("(runs: {command})").format(command=line))
         self._fresh_input = True
-        await self.send(command)
 
     async def _ask_input(self, field: TextInput | DateInput | ChoiceInput, ask: Ask) -> str | None:
         label = field.label

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack.render import JSON, json_safe, mrkdwn, plain, section
+from bot import actions
 from bot.i18n import _
 from bot.messages import ChoiceInput, DateInput, Form, TextInput
 
@@ -44,12 +45,12 @@ def _input_element(field: TextInput | DateInput | ChoiceInput) -> JSON:
 
 
 def form_metadata(form: Form, origin: dict[str, str]) -> str:
-    """What a modal carries to its submission: the form's command and where it came from
-    (channel, response_url), so the answer lands where the button was."""
-    data = {"command": form.command, **origin}
-    text = json_safe(json.dumps(data, separators=(",", ":")))
+    """What a modal carries to its submission: the form's draft (its typed action) and
+    where it came from (channel, response_url), so the answer lands where the button was."""
+    data = {"action": actions.encode(form.action), **origin}
+    text = json_safe(json.dumps(data, separators=(",", ":"), ensure_ascii=False))
     if len(text) > _METADATA_MAX:
-        text = json_safe(json.dumps({"command": form.command}, separators=(",", ":")))
+        text = json_safe(json.dumps({"action": data["action"]}, separators=(",", ":")))
     return text
 
 
@@ -82,9 +83,9 @@ def render_form(form: Form, *, metadata: str | None = None) -> JSON:
 def submitted_values(state_values: Mapping[str, Any]) -> dict[str, str]:
     """A view_submission's ``state.values`` as ``{input name: text}``."""
     values: dict[str, str] = {}
-    for block_id, actions in state_values.items():
-        element: Mapping[str, Any] = actions.get(INPUT_ACTION_ID) or next(
-            iter(actions.values()), {}
+    for block_id, elements in state_values.items():
+        element: Mapping[str, Any] = elements.get(INPUT_ACTION_ID) or next(
+            iter(elements.values()), {}
         )
         kind = element.get("type")
         if kind == "datepicker":

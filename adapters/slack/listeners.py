@@ -1,8 +1,9 @@
 """Bolt listeners: slash command, buttons, modal submissions, App Home, uninstall events.
 
 Every listener acks first (Slack wants an answer within 3 seconds) and then does the work:
-it turns the payload into a command line and a :class:`bot.context.Caller`, runs it through
-the core and answers through ``respond()`` (the payload's response_url).
+it turns the payload into a :class:`bot.context.Caller` and what was asked (typed text with
+its mentions, a button's typed action, a form's draft and values), runs it through the
+core and answers through ``respond()`` (the payload's response_url).
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import forms, render
+from adapters.slack import forms, home, inbound, render
 from adapters.slack.gateway import SlackGateway, TtlCache, display_name
-from adapters.slack.home import home_blocks, home_facts
-from bot import parsing
+from bot import actions
 from bot.context import Caller
 from bot.delivery.models import Conversation, DeliveryFailed
-from bot.messages import Form, Message
-from bot.service import Golive
+from bot.errors import UsageError
+from bot.messages import Message
+from bot.service import Golive, error_message
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,9 @@ class Listeners:
     async def slash_command(self, ack: AsyncAck, command: JSON, respond: AsyncRespond) -> None:
         """``/golive <text>``: the whole command language."""
         await ack()
-        text = render.unescape(str(command.get("text") or "")).strip() or "help"
+        text, references = inbound.to_typed(str(command.get("text") or ""))
+        if not text.strip():
+            text, references = "help", []
         caller = await self.caller(
             team_id=str(command.get("team_id")),
             user_id=str(command.get("user_id")),
@@ -110,27 +113,19 @@ class Listeners:
             channel_id=command.get("channel_id"),
             channel_name=command.get("channel_name"),
         )
-        reply = await self.golive.run(caller, text)
+        reply = await self.golive.run(caller, text, references=references)
         await respond(**reply_body(reply))
 
     async def button(
         self, ack: AsyncAck, body: JSON, action: JSON, respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
-        """A golive button: run its command, or open its form in a modal."""
+        """A golive button: run its typed action, or open its form in a modal."""
         await ack()
         team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id"))
         user = body.get("user") or {}
         channel = body.get("channel") or {}
         channel_id = channel.get("id") or (body.get("container") or {}).get("channel_id")
         response_url = body.get("response_url")
-        if str(action.get("action_id", "")).startswith(render.FORM_ACTION_PREFIX):
-            form = Form.model_validate_json(str(action.get("value")))
-            origin = {
-                k: v for k, v in (("channel", channel_id), ("response_url", response_url)) if v
-            }
-            view = forms.render_form(form, metadata=forms.form_metadata(form, origin))
-            await client.views_open(trigger_id=body["trigger_id"], view=view)
-            return
         caller = await self.caller(
             team_id=team_id,
             user_id=str(user.get("id")),
@@ -138,7 +133,18 @@ class Listeners:
             channel_id=channel_id,
             channel_name=channel.get("name"),
         )
-        reply = await self.golive.run(caller, str(action.get("value") or ""))
+        value = str(action.get("value") or "")
+        try:
+            if str(action.get("action_id", "")).startswith(render.FORM_ACTION_PREFIX):
+                origin = {"channel": channel_id, "response_url": response_url}
+                form = await self._open_form(client, body["trigger_id"], caller, value, origin)
+                if form is None:
+                    return
+                reply = form
+            else:
+                reply = await self.golive.execute(caller, actions.decode(value))
+        except UsageError as error:  # a payload golive did not make
+            reply = error_message(error)
         if response_url:
             await respond(**reply_body(reply))
         else:  # a button in the App Home tab: answer in the person's direct messages
@@ -148,10 +154,10 @@ class Listeners:
     async def form_submitted(
         self, ack: AsyncAck, body: JSON, view: JSON, client: AsyncWebClient
     ) -> None:
-        """A modal's submit: its command plus the inputs; a refusal is shown in the modal."""
+        """A modal's submit: its draft completed with the inputs; a refusal is shown in
+        the modal."""
         metadata = _metadata(str(view.get("private_metadata") or ""))
         values = forms.submitted_values((view.get("state") or {}).get("values") or {})
-        line = parsing.form_command(metadata.get("command", ""), values)
         user = body.get("user") or {}
         team_id = str((body.get("team") or {}).get("id") or user.get("team_id"))
 
@@ -162,7 +168,11 @@ class Listeners:
                 user_name=user.get("username") or user.get("name"),
                 channel_id=metadata.get("channel"),
             )
-            return caller, await self.golive.run(caller, line)
+            try:
+                draft, _name = actions.decode_draft(metadata.get("action", ""))
+            except UsageError as error:  # metadata golive did not write
+                return caller, error_message(error)
+            return caller, await self.golive.submit(caller, draft, values)
 
         # users.info and the command both count against Slack's 3 seconds.
         running = asyncio.ensure_future(work())
@@ -203,6 +213,26 @@ class Listeners:
 
     # --- answers -----------------------------------------------------------------------
 
+    async def _open_form(
+        self,
+        client: AsyncWebClient,
+        trigger_id: str,
+        caller: Caller,
+        value: str,
+        origin: dict[str, str | None],
+    ) -> Message | None:
+        """Open the modal a form button names, built by the core now; None once it is
+        open, else the refusal to answer with."""
+        draft, name = actions.decode_draft(value)
+        form = await self.golive.form(caller, draft, name)
+        if isinstance(form, Message):
+            return form
+        metadata = forms.form_metadata(form, {k: v for k, v in origin.items() if v})
+        await client.views_open(
+            trigger_id=trigger_id, view=forms.render_form(form, metadata=metadata)
+        )
+        return None
+
     async def _answer_form(
         self,
         client: AsyncWebClient,
@@ -226,15 +256,18 @@ class Listeners:
         )
 
     async def _publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
-        facts = await home_facts(golive=self.golive, team_id=team_id, user_id=user_id)
-        await client.views_publish(user_id=user_id, view=render.home_view(home_blocks(facts)))
+        # Only ids: the view reads rows, so users.info has nothing to add.
+        view = await self.golive.home(
+            Caller(platform="slack", workspace_id=team_id, user_id=user_id)
+        )
+        await client.views_publish(user_id=user_id, view=home.home_view(view))
 
 
 def _metadata(text: str) -> dict[str, str]:
     try:
         data = json.loads(text)
     except ValueError:
-        return {"command": text}
+        return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bot import actions
 from bot.i18n import _
 from bot.messages import (
     Actions,
@@ -152,19 +153,18 @@ def json_safe(text: str) -> str:
 
 
 def button_element(button: Button, number: int) -> JSON:
-    """One button. Its ``value`` is the command (or, for a form button, the form) it runs."""
+    """One button. Its ``value`` is its typed action's payload; a form button's is the
+    form's draft and name, and the modal is asked of the core when it is pressed."""
     element: JSON = {"type": "button", "text": plain(button.label, _BUTTON_TEXT_MAX)}
     if button.form is not None:
-        value = json_safe(button.form.model_dump_json())
-        if len(value) <= _BUTTON_VALUE_MAX:
-            element["action_id"] = f"{FORM_ACTION_PREFIX}{number}"
-            element["value"] = value
-        else:  # too big to carry: the command alone answers with its usage line
-            element["action_id"] = f"{ACTION_PREFIX}{number}"
-            element["value"] = _truncate(button.command, _BUTTON_VALUE_MAX)
+        element["action_id"] = f"{FORM_ACTION_PREFIX}{number}"
+        payload = actions.encode(button.form.action, form=button.form.name)
     else:
+        assert button.action is not None  # a button runs an action or opens a form
         element["action_id"] = f"{ACTION_PREFIX}{number}"
-        element["value"] = _truncate(button.command, _BUTTON_VALUE_MAX)
+        payload = actions.encode(button.action)
+    # Past Slack's limit the value would not be sent; cut, it is refused when pressed.
+    element["value"] = json_safe(payload)[:_BUTTON_VALUE_MAX]
     if button.style is not None:
         element["style"] = button.style
     return element

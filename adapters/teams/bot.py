@@ -1,5 +1,5 @@
-"""The Teams bot: remembers every conversation, turns messages, mentions and card actions
-into golive commands, and answers with Adaptive Cards."""
+"""The Teams bot: remembers every conversation, turns messages and mentions into typed
+text and card actions into typed commands for golive, and answers with Adaptive Cards."""
 
 from __future__ import annotations
 
@@ -10,20 +10,16 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes
 
-from adapters.teams.inbound import (
-    mentioned_names,
-    to_caller,
-    to_command_from_data,
-    to_command_text,
-)
+from adapters.teams.inbound import Submitted, mentioned_names, to_action, to_caller, to_typed
 from adapters.teams.privacy import PrivateLine, answer_in_shared, stays_in_thread
 from adapters.teams.references import ReferenceStore, kind_of, reference_of, tenant_of, where
 from adapters.teams.render import CARD_CONTENT_TYPE, VERB, attachment, render_card
 from bot.clock import Clock
 from bot.context import Caller
+from bot.errors import UsageError
 from bot.i18n import _
 from bot.messages import Message
-from bot.service import Golive
+from bot.service import Golive, error_message
 
 log = logging.getLogger(__name__)
 
@@ -85,30 +81,45 @@ class GoliveTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         activity = turn_context.activity
         caller = to_caller(activity)
         if isinstance(activity.value, dict):  # an Action.Submit (clients without Execute)
-            text = to_command_from_data(activity.value)
-            if text is None:
+            reply = await self.run_action(caller, activity.value)
+            if reply is None:
                 return
-            reply = await self.golive.run(caller, text)
             if activity.reply_to_id and replaces_card(reply, activity):
                 card = to_activity(reply)
                 card.id = activity.reply_to_id
                 await turn_context.update_activity(card)
                 return
-            await self.answer(turn_context, reply, caller=caller, command=text)
+            await self.answer(turn_context, reply, caller=caller, asked_help=False)
             return
         tenant = tenant_of(activity)
         for user_id, name in mentioned_names(activity).items():
             self.names[(tenant, user_id)] = name
-        text = to_command_text(activity) or "help"
-        reply = await self.golive.run(caller, text)
-        await self.answer(turn_context, reply, caller=caller, command=text)
+        text, references = to_typed(activity)
+        if not text:
+            text, references = "help", []
+        reply = await self.golive.run(caller, text, references=references)
+        asked_help = text.lower().split(maxsplit=1)[:1] == ["help"]
+        await self.answer(turn_context, reply, caller=caller, asked_help=asked_help)
+
+    async def run_action(self, caller: Caller, data: dict[str, Any]) -> Message | None:
+        """Run what a card action carries (a button's command, or a form's draft and the
+        values typed into it); None when the action is not golive's."""
+        try:
+            action = to_action(data)
+        except UsageError as error:  # a payload golive did not make
+            return error_message(error)
+        if action is None:
+            return None
+        if isinstance(action, Submitted):
+            return await self.golive.submit(caller, action.draft, action.values)
+        return await self.golive.execute(caller, action)
 
     async def answer(
-        self, turn_context: TurnContext, reply: Message, *, caller: Caller, command: str
+        self, turn_context: TurnContext, reply: Message, *, caller: Caller, asked_help: bool
     ) -> None:
         """Reply where the command was typed, unless the answer is for the caller alone
         and others would read it there: then it goes to their personal chat."""
-        if not stays_in_thread(reply, command, turn_context.activity):
+        if not stays_in_thread(reply, turn_context.activity, asked_help=asked_help):
             reply = await answer_in_shared(reply, caller=caller, private_line=self.private_line)
         await turn_context.send_activity(to_activity(reply))
 
@@ -120,15 +131,15 @@ class GoliveTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         return response
 
     async def on_card_action(self, turn_context: TurnContext) -> dict[str, Any]:
-        """An Action.Execute: run its command; answer with the card that replaces the
+        """An Action.Execute: run its typed action; answer with the card that replaces the
         clicked one, or with a message only the clicker sees."""
         value = _object(turn_context.activity.value)
         action = _object(value.get("action"))
         data = _object(action.get("data"))
-        text = to_command_from_data(data) if action.get("verb") == VERB else None
-        if text is None:
+        caller = to_caller(turn_context.activity)
+        reply = await self.run_action(caller, data) if action.get("verb") == VERB else None
+        if reply is None:
             return _message_response(_("That button is not golive's, or no longer works."))
-        reply = await self.golive.run(to_caller(turn_context.activity), text)
         if not replaces_card(reply, turn_context.activity):
             # Teams has no ephemeral messages; this answer is shown to the clicker alone.
             return _message_response(reply.text)

@@ -1,16 +1,26 @@
-"""Teams activities -> golive's command text and caller (small ``to_*`` translations)."""
+"""Teams activities -> what golive is asked and by whom (small ``to_*`` translations).
+
+Typed text keeps the mentions Teams resolved as neutral references: ``<at>Sara Kim</at>``
+with its mention entity becomes ``@Sara Kim`` in the text and a :class:`Reference` to her
+Teams id; golive's own mention is dropped. Card actions carry typed actions
+(:mod:`bot.actions`), never command text.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.schema import Activity
 
 from adapters.teams.references import base_conversation_id, kind_of, tenant_of
 from adapters.teams.render import FORM_SEPARATOR
-from bot import parsing
+from bot import actions
+from bot.actions import Draft
+from bot.commands import Command
 from bot.context import Caller
+from bot.parsing import Reference
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
@@ -41,30 +51,75 @@ def _mentions(activity: Activity) -> list[tuple[str, str]]:
     return found
 
 
-def to_command_text(activity: Activity) -> str:
-    """The command typed: golive's own mention removed, other mentions as ``<@id>``."""
+def to_typed(activity: Activity) -> tuple[str, list[Reference]]:
+    """The text typed, golive's own mention removed, with a reference for every other
+    person mentioned (shown as ``@name``); runs of spaces become one."""
     text = activity.text or ""
     bot_id = activity.recipient.id if activity.recipient is not None else None
-    for tag, person in _mentions(activity):
-        text = text.replace(tag, "" if person == bot_id else f"<@{person}>")
-    return _SPACES.sub(" ", text).strip()
+    tags = {tag: person for tag, person in _mentions(activity)}
+    parts: list[tuple[str, str | None]] = []  # (text, person id for a mention)
+    if tags:
+        pattern = re.compile("|".join(re.escape(tag) for tag in sorted(tags, key=len)[::-1]))
+        position = 0
+        for match in pattern.finditer(text):
+            parts.append((text[position : match.start()], None))
+            person = tags[match.group()]
+            if person != bot_id:
+                parts.append((match.group(), person))
+            position = match.end()
+        text = text[position:]
+    parts.append((text, None))
+    return _joined(parts)
 
 
-def to_command_from_data(data: dict[str, Any]) -> str | None:
-    """The command a card action carries; for a form, with its submitted values."""
-    command = data.get("command")
-    if not isinstance(command, str) or not command:
+def _joined(parts: list[tuple[str, str | None]]) -> tuple[str, list[Reference]]:
+    text = ""
+    references: list[Reference] = []
+    for part, person in parts:
+        if person is None:
+            shown = _SPACES.sub(" ", part)
+            if not text or text.endswith(" "):  # no leading space, none doubled
+                shown = shown.lstrip()
+        else:
+            name = _tag_name(part)
+            shown = f"@{name}"
+            end = len(text) + len(shown)
+            references.append(Reference(start=len(text), end=end, id=person, name=name))
+        text += shown
+    return text.rstrip(), references
+
+
+def _tag_name(tag: str) -> str:
+    """``<at>Sara Kim</at>`` -> ``Sara Kim``."""
+    return tag.removeprefix("<at>").removesuffix("</at>").strip() or "?"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A form submitted from a card: its draft and the values typed, by input name."""
+
+    draft: Draft
+    values: dict[str, str]
+
+
+def to_action(data: dict[str, Any]) -> Command | Submitted | None:
+    """What a card action asks for: a button's typed command, or a form's draft with the
+    values typed into it; None when the data carries no golive action. A payload golive
+    did not make is a UsageError."""
+    payload = data.get("action")
+    if not isinstance(payload, str):
         return None
     form = data.get("form")
     if not isinstance(form, str):
-        return command
+        return actions.decode(payload)
+    draft, _name = actions.decode_draft(payload)
     prefix = form + FORM_SEPARATOR
     values = {
         key[len(prefix) :]: str(value)
         for key, value in data.items()
         if key.startswith(prefix) and value is not None
     }
-    return parsing.form_command(command, values)
+    return Submitted(draft=draft, values=values)
 
 
 def to_caller(activity: Activity) -> Caller:

@@ -29,13 +29,13 @@ class PrivateLine(Protocol):
     async def post(self, to: Conversation, message: Message) -> MessageRef: ...
 
 
-def stays_in_thread(reply: Message, command: str, activity: Activity) -> bool:
+def stays_in_thread(reply: Message, activity: Activity, *, asked_help: bool) -> bool:
     """Whether the answer may be shown where the command was typed: always in a personal
     chat; in a shared conversation when it is public, a refusal (its error and usage line
     repeat only what was typed there) or help."""
     if not reply.private or kind_of(activity) == "personal":
         return True
-    return reply.refused or command.lower().split(maxsplit=1)[:1] == ["help"]
+    return reply.refused or asked_help
 
 
 def place_of(caller: Caller) -> str:

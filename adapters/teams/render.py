@@ -1,8 +1,10 @@
 """Neutral messages and forms -> Adaptive Cards 1.5 (pure functions, tested on exact dicts).
 
-Every button is an ``Action.Execute`` (verb ``golive``, data ``{command}``) with an
-``Action.Submit`` fallback for clients without Universal Actions. A button with a form
-becomes an ``Action.ShowCard`` holding the inputs and an Execute of the form's command.
+Every button is an ``Action.Execute`` (verb ``golive``, data ``{action}``: its typed
+action's payload, see :mod:`bot.actions`) with an ``Action.Submit`` fallback for clients
+without Universal Actions. A button with a form becomes an ``Action.ShowCard`` holding the
+inputs and an Execute whose data is the form's draft, ``{action, form}``; Teams adds the
+values typed, under ids ``<form>.<input name>``.
 User text is escaped: markdown specials get a backslash and ``<`` is followed by a
 zero-width space, so a pilot named ``<at>Sara</at>`` or ``**x**`` is shown, never obeyed.
 """
@@ -13,6 +15,7 @@ import base64
 import re
 from typing import Any
 
+from bot import actions
 from bot.messages import (
     Actions,
     Block,
@@ -162,16 +165,16 @@ def render_form(form: Form, *, form_id: str = "f0") -> Card:
         body.append(_text_block(render_spans(form.intro, mentions)))
     body.extend(_input(i, f"{form_id}{FORM_SEPARATOR}{i.name}") for i in form.inputs)
     card = _card(body, mentions)
-    card["actions"] = [
-        execute_action(form.submit_label, {"command": form.command, "form": form_id})
-    ]
+    data = {"action": actions.encode(form.action), "form": form_id}
+    card["actions"] = [execute_action(form.submit_label, data)]
     return card
 
 
 def _button(button: Button, form_id: str) -> dict[str, Any]:
     style = _STYLES.get(button.style) if button.style else None
     if button.form is None:
-        return execute_action(button.label, {"command": button.command}, style=style)
+        assert button.action is not None  # a button runs an action or opens a form
+        return execute_action(button.label, {"action": actions.encode(button.action)}, style=style)
     action: dict[str, Any] = {
         "type": "Action.ShowCard",
         "title": button.label,

@@ -19,7 +19,7 @@ ever (:func:`bot.polls.reach.owner_notice_key`)."""
 
 KEPT_KEY_SUFFIXES = (":card",)
 """Posts that later updates need (their reference): a poll card is updated until its poll
-closes, and a poll has no longest duration (:func:`bot.polls.closing.card_key`)."""
+closes, and a poll has no longest duration (:func:`bot.polls.messaging.card_key`)."""
 
 
 async def prune_outbox(

@@ -57,9 +57,8 @@ async def enqueue_many(uow: UnitOfWork, outgoing: Sequence[Outgoing], *, now: da
 
 
 def _row(item: Outgoing, now: datetime) -> OutboxMessage:
-    assert item.workspace.id is not None, "enqueue needs a stored workspace"
     return OutboxMessage(
-        workspace_id=item.workspace.id,
+        workspace_id=item.workspace.stored_id,
         key=item.key,
         platform=item.to.platform,
         message_json=item.message.model_dump_json(),
@@ -80,9 +79,8 @@ async def enqueue_update(
 ) -> None:
     """Queue a replacement of the message posted under ``of_key`` (a poll card after a
     vote). Pending replacements of the same post collapse into this newest one."""
-    assert workspace.id is not None, "enqueue_update needs a stored workspace"
     row = OutboxMessage(
-        workspace_id=workspace.id,
+        workspace_id=workspace.stored_id,
         key=update_key(of_key),
         platform=workspace.platform,
         message_json=message.model_dump_json(),

@@ -33,8 +33,7 @@ class Built:
 
 async def channel_timezone(*, uow: UnitOfWork, workspace: Workspace, channel_id: str) -> str:
     """The zone a channel's digest is scheduled and written in."""
-    assert workspace.id is not None
-    schedule = await uow.digests.get_schedule(workspace.id, channel_id)
+    schedule = await uow.digests.get_schedule(workspace.stored_id, channel_id)
     if schedule is not None and schedule.timezone:
         return schedule.timezone
     return workspace.timezone or "UTC"
@@ -50,9 +49,8 @@ async def build_digest(
     week: str | None = None,
 ) -> Built:
     """Build a channel's digest as of ``now``, compared with its last stored digest."""
-    assert workspace.id is not None
     timezone = await channel_timezone(uow=uow, workspace=workspace, channel_id=channel_id)
-    previous = await uow.digests.last(workspace.id, channel_id)
+    previous = await uow.digests.last(workspace.stored_id, channel_id)
     since = previous.created_at if previous is not None else now - FIRST_WINDOW
     portfolio = await uow.digests.portfolio(workspace, channel_id, since=since)
     if not portfolio.pilots:

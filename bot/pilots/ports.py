@@ -29,6 +29,12 @@ class PilotRepository(Protocol):
 
     async def get(self, pilot_id: int) -> Pilot | None: ...
 
+    async def list_for_person(self, workspace_id: int, person_id: int) -> list[Pilot]:
+        """Pilots of the workspace that may ask something of the person: they own it, hold
+        one of its open checklist items, or are an eligible voter of its open poll. By key,
+        each loaded as :meth:`get_by_key` loads one, in a fixed number of queries."""
+        ...
+
     async def list(
         self, workspace_id: int, *, stage: Stage | None = None, person_id: int | None = None
     ) -> list[Pilot]:

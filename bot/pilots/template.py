@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.i18n import _
-from bot.pilots.models import Role
+from bot.pilots.entities import Role
 
 DEFAULT_LEAD = timedelta(days=14)
 """Without a go-live target, template items are due two weeks after the pilot is created."""

@@ -11,31 +11,17 @@ import io
 import json
 from typing import Any
 
-from bot.commands import Export
-from bot.env import Env
-from bot.errors import Forbidden
 from bot.i18n import _
 from bot.messages import Header, Message, Paragraph, Text
 from bot.pilots.models import Pilot
-from bot.pilots.service import get_pilot
+from bot.polls import log
 from bot.polls.models import Choice, Decision
 
 
-async def export(*, env: Env, cmd: Export) -> Message:
-    """The pilot's decision log and checklist history as CSV or JSON, for the committee."""
-    pilot = await get_pilot(env, cmd.key)
-    assert pilot.id is not None and env.person.id is not None
-    on_committee = pilot.member(env.person.id) is not None or pilot.owner_id == env.person.id
-    if not (on_committee or env.caller.is_admin):
-        raise Forbidden(
-            _("Only members of the {key} committee can export its decisions.").format(key=pilot.key)
-        )
-    decisions = await env.uow.polls.decisions_for_pilot(pilot.id)
-    ids = {e.by_id for i in pilot.items for e in i.events if e.by_id is not None}
-    names = {pid: p.name for pid, p in (await env.uow.people.get_many(sorted(ids))).items()}
-    data = export_data(pilot, decisions, names)
-    content = to_json(data) if cmd.format == "json" else to_csv(data)
-    title = _("Export of {key} ({format})").format(key=pilot.key, format=cmd.format)
+def message(data: dict[str, Any], format: str, *, key: str) -> Message:
+    """The export as a private message: its title, then the CSV or JSON as plain text."""
+    content = to_json(data) if format == "json" else to_csv(data)
+    title = _("Export of {key} ({format})").format(key=key, format=format)
     return Message(
         text=content,
         blocks=[Header(text=title), Paragraph(spans=[Text(text=content)])],
@@ -48,7 +34,7 @@ def export_data(pilot: Pilot, decisions: list[Decision], names: dict[int, str]) 
     return {
         "pilot": {"key": pilot.key, "name": pilot.name, "stage": pilot.stage.value},
         "decisions": [
-            {"seq": d.seq, "hash": d.hash, "prev_hash": d.prev_hash, **json.loads(d.record_json)}
+            {"seq": d.seq, "hash": d.hash, "prev_hash": d.prev_hash, **_shown(d.record_json)}
             for d in decisions
         ],
         "checklist": [
@@ -74,6 +60,15 @@ def export_data(pilot: Pilot, decisions: list[Decision], names: dict[int, str]) 
             for item in pilot.items
         ],
     }
+
+
+def _shown(record_json: str) -> dict[str, Any]:
+    """A decision record as exported: the salts that let names be erased stay in the log."""
+    record: dict[str, Any] = json.loads(record_json)
+    for entry in log.person_entries(record):
+        entry.pop(log.NAME_SALT, None)
+        entry.pop(log.NAME_DIGEST, None)
+    return record
 
 
 def to_json(data: dict[str, Any]) -> str:

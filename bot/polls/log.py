@@ -3,18 +3,22 @@
 Each decision stores the canonical JSON of its record and ``hash = SHA-256(prev_hash +
 "\\n" + canonical record)``, where ``prev_hash`` is the hash of the workspace's previous
 decision (64 zeros for the first). Changing any stored record, reordering or deleting one
-breaks the chain, and :func:`verify` names the first decision where it breaks.
+breaks the chain, and :func:`verify` names the first decision where it breaks. People's
+names are hashed as salted digests, so that erasing a person keeps the chain verifiable
+(:func:`hashed_text`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import secrets
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.polls.models import Decision
+if TYPE_CHECKING:
+    from bot.polls.models import Decision
 
 GENESIS = "0" * 64
 
@@ -67,8 +71,9 @@ def _check(decision: Decision, before: Decision | None) -> str | None:
         return "record is not valid JSON"
     if not isinstance(record, dict) or canonical(record) != decision.record_json:
         return "record is not in canonical form (edited)"
-    if chain_hash(decision.prev_hash, decision.record_json) != decision.hash:
-        return "hash does not match the record (edited)"
+    problem = seal_problem(decision, record, before)
+    if problem:
+        return problem
     columns = {
         "outcome": decision.outcome,
         "pilot_id": decision.pilot_id,
@@ -82,8 +87,109 @@ def _check(decision: Decision, before: Decision | None) -> str | None:
 
 
 def seal(record: dict[str, Any], *, previous: Decision | None) -> tuple[int, str, str, str]:
-    """(seq, prev_hash, record_json, hash) for a new decision after ``previous``."""
+    """(seq, prev_hash, record_json, hash) for a new decision after ``previous``; each
+    person's name is stored with a salt and hashed as its salted digest (see below)."""
+    record = with_name_salts(record)
     record_json = canonical(record)
     prev_hash = previous.hash if previous else GENESIS
     seq = previous.seq + 1 if previous else 1
-    return seq, prev_hash, record_json, chain_hash(prev_hash, record_json)
+    return seq, prev_hash, record_json, chain_hash(prev_hash, hashed_text(record))
+
+
+# --- names that can be erased (``golive erase-person``) ---------------------------------
+#
+# A person's name in a record is personal data that must be erasable without breaking the
+# chain. So the chain does not hash a name but a salted digest of it: every person entry
+# (a dict with ``person_id`` and ``name``) is sealed with a random ``name_salt`` beside the
+# name, and the hashed text has ``name_digest`` = SHA-256(salt + "\n" + name) in place of
+# both. Erasing replaces the name with the person's pseudonym and the salt with that
+# digest: the hashed text stays the same, and with the salt gone the name cannot be guessed
+# back from the digest. An erased entry's name must be exactly its pseudonym, so no other
+# name can be slipped in; any other edit still changes the hashed text.
+#
+# Records sealed before salts existed ("legacy") hash their names as they are and verify
+# as they always did. Erasing a name from one cannot keep its hash, so it then carries an
+# erasure note: the original hash (still the chain's link) and the hash of the erased
+# record, checked instead. A note is refused on a record with salted names, or right after
+# one: legacy records come first in a chain, and a salted record cannot be made to look
+# legacy to escape its hash.
+
+NAME_SALT = "name_salt"
+NAME_DIGEST = "name_digest"
+ERASURE_NOTE = "erasure"
+
+
+def pseudonym(person_id: int) -> str:
+    """The stable name and platform id an erased person keeps everywhere."""
+    return f"erased-{person_id}"
+
+
+def name_digest(salt: str, name: str) -> str:
+    return hashlib.sha256(f"{salt}\n{name}".encode()).hexdigest()
+
+
+def person_entries(value: Any) -> Iterator[dict[str, Any]]:
+    """Every person entry (``{"person_id": int, "name": ..., ...}``) inside a record."""
+    if isinstance(value, dict):
+        if isinstance(value.get("person_id"), int) and "name" in value:
+            yield value
+        for item in value.values():
+            yield from person_entries(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from person_entries(item)
+
+
+def with_name_salts(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``record`` with a fresh random salt beside each person's name."""
+    salted: dict[str, Any] = json.loads(canonical(record))
+    for entry in person_entries(salted):
+        entry[NAME_SALT] = secrets.token_hex(16)
+    return salted
+
+
+def erasable(record: dict[str, Any]) -> bool:
+    """Whether the record was sealed with salted names."""
+    return any(NAME_SALT in e or NAME_DIGEST in e for e in person_entries(record))
+
+
+def hashed_text(record: dict[str, Any]) -> str:
+    """The text the chain hashes for a stored record: its canonical JSON without an
+    erasure note, each salted or erased name replaced by its digest (for a legacy record,
+    exactly its canonical JSON)."""
+    hashed: dict[str, Any] = json.loads(canonical(record))
+    hashed.pop(ERASURE_NOTE, None)
+    for entry in person_entries(hashed):
+        if NAME_SALT in entry:
+            salt, name = str(entry.pop(NAME_SALT)), str(entry.pop("name"))
+            entry[NAME_DIGEST] = name_digest(salt, name)
+        elif NAME_DIGEST in entry:
+            del entry["name"]
+    return canonical(hashed)
+
+
+def seal_problem(
+    decision: Decision, record: dict[str, Any], before: Decision | None = None
+) -> str | None:
+    """Why the decision's stored record (parsed as ``record``) does not match its hash, or
+    None when it does; ``before`` is the previous decision of its chain."""
+    for entry in person_entries(record):
+        if NAME_DIGEST in entry and entry["name"] != pseudonym(entry["person_id"]):
+            return "an erased name is not its pseudonym (edited)"
+    digest = chain_hash(decision.prev_hash, hashed_text(record))
+    if ERASURE_NOTE not in record:
+        return None if digest == decision.hash else "hash does not match the record (edited)"
+    note = record[ERASURE_NOTE]
+    if not isinstance(note, dict) or note.get("original_hash") != decision.hash:
+        return "erasure note does not belong to this record (edited)"
+    if erasable(record) or (before is not None and _erasable_json(before.record_json)):
+        return "erasure note on a record sealed with salted names (edited)"
+    return None if digest == note.get("hash") else "hash does not match the record (edited)"
+
+
+def _erasable_json(record_json: str) -> bool:
+    try:
+        record = json.loads(record_json)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and erasable(record)

@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.polls.models import Decision, Poll, Vote
+    from bot.polls.models import Decision, Poll
 
 
 class PollRepository(Protocol):
     async def add(self, poll: Poll) -> None:
-        """Add a new poll with its voters. A second open poll for the same pilot raises
-        :class:`bot.errors.Conflict` at the latest on flush."""
+        """Add a new poll with its voters, stored at once so it has an id; a second open
+        poll for the same pilot raises :class:`bot.errors.Conflict`. Its votes are stored
+        with it, as :meth:`bot.polls.models.Poll.record` changes them."""
         ...
 
     async def get(self, poll_id: int, *, for_update: bool = False) -> Poll | None:
@@ -28,17 +29,17 @@ class PollRepository(Protocol):
 
     async def list_for_pilot(self, pilot_id: int) -> list[Poll]: ...
 
+    async def open_for_voter(self, workspace_id: int, person_id: int) -> list[Poll]:
+        """Open polls of the workspace the person is an eligible voter of, whether they have
+        voted or not, with voters and votes, by id, in a fixed number of queries."""
+        ...
+
     async def due_ids(self, now: datetime) -> list[int]:
         """Ids of open polls (all workspaces) whose deadline is at or before ``now``."""
         ...
 
     async def open_ids(self) -> list[int]:
         """Ids of all open polls (all workspaces)."""
-        ...
-
-    async def record_vote(self, poll: Poll, vote: Vote) -> None:
-        """Insert the vote, or replace the voter's earlier vote on this poll (one row per
-        voter, even when the same voter votes twice at once); ``poll.votes`` is reloaded."""
         ...
 
     async def add_decision(self, decision: Decision) -> None:

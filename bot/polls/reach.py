@@ -3,19 +3,24 @@
 Such a voter gets no reminder to vote and no direct answer to a button; the owner can only
 fix it by asking them to do what their platform needs (the gateway says what, since only it
 knows). Platforms whose gateway cannot tell, or reaches everyone, add nothing.
+
+The platform is asked after the poll is committed: no platform call while a transaction is
+open, and a platform that fails to answer costs only the warning, never the poll.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.delivery.models import Conversation
+from bot.delivery.ports import Reachability
 from bot.delivery.service import enqueue
-from bot.env import Env
 from bot.i18n import _
 from bot.messages import Block, Mention, Message, Paragraph, Span, bold, spans
-from bot.pilots.models import Person
+from bot.pilots.models import Person, Workspace
 from bot.polls.messaging import View
+from bot.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +30,14 @@ def owner_notice_key(workspace_external_id: str, person_external_id: str) -> str
     return f"unreachable:{workspace_external_id}:{person_external_id}"
 
 
-async def unreachable_voters(*, env: Env, view: View) -> list[Person]:
+async def unreachable_voters(
+    *, reachability: Reachability, workspace: Workspace, view: View
+) -> list[Person]:
     """The poll's eligible voters golive cannot send a direct message to."""
-    if env.reachability is None:
-        return []
     voters = [view.people[v.person_id] for v in view.poll.voters if v.person_id in view.people]
     try:
         missing = set(
-            await env.reachability.unreachable(
-                env.workspace.external_id, [p.external_id for p in voters]
-            )
+            await reachability.unreachable(workspace.external_id, [p.external_id for p in voters])
         )
     except Exception:
         # A warning that cannot be worked out must not refuse the poll it is about.
@@ -77,15 +80,23 @@ def warning(people: list[Person], fix: str) -> list[Block]:
     ]
 
 
-async def tell_owner(*, env: Env, view: View, people: list[Person], fix: str) -> int:
+async def tell_owner(
+    uow: UnitOfWork,
+    *,
+    workspace: Workspace,
+    view: View,
+    people: list[Person],
+    fix: str,
+    now: datetime,
+) -> int:
     """Queue one direct message to the business owner per unreachable voter, ever;
     how many were queued."""
     owner = view.people.get(view.pilot.owner_id)
     if owner is None:
         return 0
     to = Conversation(
-        platform=env.workspace.platform,
-        workspace_id=env.workspace.external_id,
+        platform=workspace.platform,
+        workspace_id=workspace.external_id,
         user_id=owner.external_id,
     )
     queued = 0
@@ -114,21 +125,27 @@ async def tell_owner(*, env: Env, view: View, people: list[Person], fix: str) ->
                 Paragraph(spans=spans(fix)),
             ],
         )
-        key = owner_notice_key(env.workspace.external_id, person.external_id)
-        now = env.clock.now()
-        if await enqueue(
-            env.uow, workspace=env.workspace, key=key, to=to, message=message, now=now
-        ):
+        key = owner_notice_key(workspace.external_id, person.external_id)
+        if await enqueue(uow, workspace=workspace, key=key, to=to, message=message, now=now):
             queued += 1
     return queued
 
 
-async def check_voters(*, env: Env, view: View) -> list[Block]:
+async def check_voters(
+    uow: UnitOfWork,
+    *,
+    reachability: Reachability | None,
+    workspace: Workspace,
+    view: View,
+    now: datetime,
+) -> list[Block]:
     """Warn about the voters golive cannot reach: the owner's reply gets a warning block
     (returned) and the business owner a direct message per person, once."""
-    people = await unreachable_voters(env=env, view=view)
-    if not people or env.reachability is None:
+    if reachability is None:
         return []
-    fix = env.reachability.reach_fix()
-    await tell_owner(env=env, view=view, people=people, fix=fix)
+    people = await unreachable_voters(reachability=reachability, workspace=workspace, view=view)
+    if not people:
+        return []
+    fix = reachability.reach_fix()
+    await tell_owner(uow, workspace=workspace, view=view, people=people, fix=fix, now=now)
     return warning(people, fix)

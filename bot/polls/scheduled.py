@@ -13,9 +13,7 @@ from bot.clock import Clock
 from bot.delivery.models import Conversation
 from bot.delivery.service import enqueue
 from bot.errors import Conflict
-from bot.i18n import _
-from bot.messages import Message, Paragraph, bold, spans
-from bot.polls import closing, messaging
+from bot.polls import handlers, messaging
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -70,9 +68,8 @@ async def _close_if_due(uow: UnitOfWork, poll_id: int, clock: Clock) -> int:
     workspace = await uow.workspaces.get(poll.workspace_id)
     if pilot is None or workspace is None:
         return 0
-    await closing.close_poll(
-        uow, workspace=workspace, pilot=pilot, poll=poll, now=now, by=None, reason="deadline"
-    )
+    view = await handlers.view_of(uow, workspace, pilot, poll)
+    await handlers.close(uow, workspace, view, by=None, reason="deadline", at=now)
     return 1
 
 
@@ -85,14 +82,14 @@ async def _remind(uow: UnitOfWork, poll_id: int, clock: Clock) -> int:
     workspace = await uow.workspaces.get(poll.workspace_id)
     if pilot is None or workspace is None:
         return 0
-    view = await closing.view_of(uow, workspace, pilot, poll)
+    view = await handlers.view_of(uow, workspace, pilot, poll)
     queued = 0
     for voter in poll.non_voters():
         person = view.people.get(voter.person_id)
         if person is None:
             continue
         zone = ZoneInfo(person.timezone or workspace.timezone or "UTC")
-        message = reminder(replace(view, zone=zone), pilot.key)
+        message = messaging.reminder(replace(view, zone=zone))
         to = Conversation(
             platform=workspace.platform,
             workspace_id=workspace.external_id,
@@ -102,18 +99,3 @@ async def _remind(uow: UnitOfWork, poll_id: int, clock: Clock) -> int:
         if await enqueue(uow, workspace=workspace, key=key, to=to, message=message, now=now):
             queued += 1
     return queued
-
-
-def reminder(view: messaging.View, key: str) -> Message:
-    """The DM to an eligible voter who has not voted yet, with the vote buttons."""
-    text = _("You have not voted yet on {name}: {question} The poll closes {when}.").format(
-        name=view.pilot.name, question=view.poll.question, when=view.when(view.poll.closes_at)
-    )
-    return Message(
-        text=text,
-        blocks=[
-            Paragraph(spans=spans(bold(_("Go/no-go reminder: ")), text)),
-            messaging.vote_buttons(key),
-            messaging.secrecy_note(view.poll),
-        ],
-    )

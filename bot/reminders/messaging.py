@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
+from bot import commands as c
+from bot.actions import Draft
 from bot.i18n import _, format_date
 from bot.messages import (
     Actions,
@@ -29,28 +31,36 @@ from bot.reminders.planning import Planned
 MAX_LISTED = 15  # Slack allows 50 blocks a message; each item takes three
 
 
-def done_button(item: DueItem) -> Button:
-    """Mark done: at once, or through a form asking for evidence when the item needs it."""
-    command = f"checklist {item.pilot_key} done {item.number}"
-    if not item.needs_evidence:
-        return Button(label=_("Mark done"), command=command, style="primary")
-    form = Form(
+DONE_FORM = "reminder-done"
+SNOOZE_FORM = "reminder-snooze"
+
+
+def done_form(key: str, number: int, title: str) -> Form:
+    return Form(
+        name=DONE_FORM,
         title=_("Mark done"),
-        command=command,
-        intro=spans(_("Evidence for "), bold(item.title)),
+        action=Draft.of(c.ChecklistDone, key=key, number=number),
+        intro=spans(_("Evidence for "), bold(title)),
         inputs=[TextInput(name="evidence", label=_("Evidence (a link or a note)"), multiline=True)],
         submit_label=_("Mark done"),
     )
-    return Button(label=_("Mark done"), command=command, style="primary", form=form)
 
 
-def snooze_button(item: DueItem, today: date) -> Button:
-    """Snooze: a form asking for the new due date (the slip is recorded by the command)."""
-    command = f"checklist {item.pilot_key} due {item.number}"
-    form = Form(
+def done_button(item: DueItem) -> Button:
+    """Mark done: at once, or through a form asking for evidence when the item needs it."""
+    if not item.needs_evidence:
+        done = c.ChecklistDone(key=item.pilot_key, number=item.number)
+        return Button(label=_("Mark done"), action=done, style="primary")
+    form = done_form(item.pilot_key, item.number, item.title)
+    return Button(label=_("Mark done"), form=form, style="primary")
+
+
+def snooze_form(key: str, number: int, title: str, today: date) -> Form:
+    return Form(
+        name=SNOOZE_FORM,
         title=_("Snooze"),
-        command=command,
-        intro=spans(_("New due date for "), bold(item.title)),
+        action=Draft.of(c.ChecklistDue, key=key, number=number),
+        intro=spans(_("New due date for "), bold(title)),
         inputs=[
             DateInput(
                 name="due", label=_("New due date"), initial=(today + timedelta(days=1)).isoformat()
@@ -58,7 +68,12 @@ def snooze_button(item: DueItem, today: date) -> Button:
         ],
         submit_label=_("Snooze"),
     )
-    return Button(label=_("Snooze"), command=command, form=form)
+
+
+def snooze_button(item: DueItem, today: date) -> Button:
+    """Snooze: a form asking for the new due date (the slip is recorded by the command)."""
+    form = snooze_form(item.pilot_key, item.number, item.title, today)
+    return Button(label=_("Snooze"), form=form)
 
 
 def _item_line(item: DueItem) -> list[Span]:

@@ -46,10 +46,9 @@ def plan_reminders(
     calendars: dict[int, WorkCalendar] = {}
 
     def calendar(person: Person) -> WorkCalendar:
-        assert person.id is not None
-        if person.id not in calendars:
-            calendars[person.id] = WorkCalendar.of(person, workspaces[person.workspace_id])
-        return calendars[person.id]
+        if person.stored_id not in calendars:
+            calendars[person.stored_id] = WorkCalendar.of(person, workspaces[person.workspace_id])
+        return calendars[person.stored_id]
 
     by_owner: dict[int, list[DueItem]] = defaultdict(list)
     for item in sorted(items, key=lambda i: (i.due, i.pilot_key, i.number)):

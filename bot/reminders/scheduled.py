@@ -99,12 +99,11 @@ def _message(plan: Planned, people: dict[int, Person]) -> Message:
 async def _queue(uow: UnitOfWork, plan: Planned, message: Message, *, now: datetime) -> bool:
     """Record the plan's marks and its outbox row; False (roll back) when another sweep
     got there first."""
-    assert plan.workspace.id is not None
     # Overdue lists have no marks: their outbox key (owner + local date) is enough.
     marked_items = plan.items if plan.marks else ()
     for item, key in zip(marked_items, plan.marks, strict=True):
         mark = ReminderMark(
-            workspace_id=plan.workspace.id,
+            workspace_id=plan.workspace.stored_id,
             key=key,
             kind=plan.kind,
             item_id=item.item_id,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
+from slack_sdk.models.blocks import ActionsBlock
+from slack_sdk.models.views import View
+
 from adapters.slack import forms, render
+from bot import actions
+from bot import commands as c
+from bot.actions import Draft
 from bot.messages import (
     Actions,
     Button,
@@ -107,16 +113,19 @@ def test_more_than_ten_fields_split_into_sections() -> None:
 
 def test_buttons_carry_their_command_with_unique_action_ids() -> None:
     vote_form = Form(
+        name="vote-condition",
         title="Go with conditions",
-        command="vote churn conditional",
+        action=Draft.of(c.CastVote, key="churn", choice="conditional"),
         inputs=[TextInput(name="condition", label="Condition")],
     )
+    go = c.CastVote(key="churn", choice="go")
+    abstain = c.CastVote(key="churn", choice="abstain")
     blocks = [
-        Actions(buttons=[Button(label="Go", command="vote churn go", style="primary")]),
+        Actions(buttons=[Button(label="Go", action=go, style="primary")]),
         Actions(
             buttons=[
-                Button(label="Conditions", command="vote churn conditional", form=vote_form),
-                Button(label="No-go", command="vote churn no-go", style="danger"),
+                Button(label="Conditions", form=vote_form),
+                Button(label="Abstain", action=abstain, style="danger"),
             ]
         ),
     ]
@@ -128,22 +137,29 @@ def test_buttons_carry_their_command_with_unique_action_ids() -> None:
                 "type": "button",
                 "text": {"type": "plain_text", "text": "Go"},
                 "action_id": "golive:1",
-                "value": "vote churn go",
+                "value": '{"v":1,"c":"CastVote","a":{"key":"churn","choice":"go"}}',
                 "style": "primary",
             }
         ],
     }
     form_button, nogo = rendered[1]["elements"]
+    # A form button carries its draft and the form's name, never the form.
     assert form_button["action_id"] == "golive:form:2"
-    assert Form.model_validate_json(form_button["value"]) == vote_form
+    assert form_button["value"] == (
+        '{"v":1,"c":"CastVote","a":{"key":"churn","choice":"conditional"},"f":"vote-condition"}'
+    )
+    assert actions.decode_draft(form_button["value"]) == (vote_form.action, "vote-condition")
     assert nogo["action_id"] == "golive:3"
-    assert nogo["value"] == "vote churn no-go"
+    assert actions.decode(nogo["value"]) == abstain
+    for block in rendered:
+        ActionsBlock(**block).validate_json()
 
 
 def test_form_becomes_a_modal_with_each_input_kind() -> None:
     form = Form(
+        name="reminder-snooze",
         title="Snooze item 3 of a very long pilot name",
-        command="checklist churn due 3",
+        action=Draft.of(c.ChecklistDue, key="churn", number=3),
         intro=spans("Item ", bold(NASTY)),
         inputs=[
             DateInput(name="date", label="New due date", initial="2026-12-15"),
@@ -168,7 +184,10 @@ def test_form_becomes_a_modal_with_each_input_kind() -> None:
         "title": {"type": "plain_text", "text": "Snooze item 3 of a very…"},
         "submit": {"type": "plain_text", "text": "Submit"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": '{"command":"checklist churn due 3","channel":"C1"}',
+        "private_metadata": (
+            '{"action":"{\\"v\\":1,\\"c\\":\\"ChecklistDue\\",'
+            '\\"a\\":{\\"key\\":\\"churn\\",\\"number\\":3}}","channel":"C1"}'
+        ),
         "blocks": [
             section(f"Item *{ESCAPED}*"),
             {
@@ -215,7 +234,11 @@ def test_form_becomes_a_modal_with_each_input_kind() -> None:
         ],
     }
     assert len(view["title"]["text"]) <= 24
-    assert json.loads(view["private_metadata"])["command"] == form.command
+    assert actions.decode_draft(json.loads(view["private_metadata"])["action"]) == (
+        form.action,
+        None,
+    )
+    View(**view).validate_json()
 
 
 def test_submitted_values_read_each_element_kind() -> None:

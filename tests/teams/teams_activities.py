@@ -7,6 +7,9 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from bot import actions
+from bot.commands import Command
+
 TENANT = "tenant-1"
 BOT = {"id": "28:golive-bot", "name": "golive"}
 TEAM_CHANNEL = "19:steering@thread.tacv2"
@@ -95,6 +98,11 @@ def channel_message(
         channelData=_channel_data(),
     )
     return activity
+
+
+def clicked(command: Command) -> dict[str, str]:
+    """The data of a card button that runs ``command``, as golive renders it."""
+    return {"action": actions.encode(command)}
 
 
 def card_invoke(

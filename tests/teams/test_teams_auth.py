@@ -16,6 +16,7 @@ from fake_connector import FakeConnector
 from scripted_core import ScriptedCore
 from teams_harness import Golive, start_golive
 
+from bot import commands as c
 from bot.clock import MovableClock
 
 APP_ID = "8d0b3c2e-golive-test-app"
@@ -132,7 +133,10 @@ async def test_a_valid_token_is_accepted(
 ) -> None:
     # An invoke answers in its HTTP response: no outbound call, so no Entra token needed.
     invoke = act.card_invoke(
-        connector.url, act.SARA, {"command": "vote churn go"}, conversation=act.CHANNEL("9")
+        connector.url,
+        act.SARA,
+        act.clicked(c.CastVote(key="churn", choice="go")),
+        conversation=act.CHANNEL("9"),
     )
     status, body = await golive.post(
         invoke, headers={"Authorization": f"Bearer {token(connector.url)}"}

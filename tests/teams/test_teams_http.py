@@ -12,8 +12,12 @@ from scripted_core import ScriptedCore
 from teams_harness import Golive, start_golive
 
 from adapters.teams.render import render_card
+from bot import actions
+from bot import commands as c
+from bot.actions import Draft
 from bot.clock import MovableClock
 from bot.messages import Actions, Button, Message, Paragraph, say, spans
+from bot.parsing import Reference
 
 
 @pytest.fixture
@@ -28,11 +32,13 @@ async def golive(sqlite_url: str, clock: MovableClock, core: ScriptedCore) -> As
     await running.stop()
 
 
+GO = act.clicked(c.CastVote(key="churn", choice="go"))
+
 POLL = Message(
     text="Go/no-go: churn",
     blocks=[
         Paragraph(spans=spans("Go/no-go: churn — 1 of 3 voted")),
-        Actions(buttons=[Button(label="Go", command="vote churn go")]),
+        Actions(buttons=[Button(label="Go", action=c.CastVote(key="churn", choice="go"))]),
     ],
 )
 
@@ -71,7 +77,8 @@ async def test_channel_mention_strips_golive_and_turns_other_mentions_into_token
     await golive.post(activity)
 
     [(caller, text)] = core.asked
-    assert text == "committee churn add <@29:sara> security"
+    assert text == "committee churn add @Sara Kim security"
+    assert core.references == [[Reference(20, 29, "29:sara", "Sara Kim")]]
     assert caller.channel_id == act.TEAM_CHANNEL
     assert caller.channel_name == "steering"
     [reply] = connector.sent()
@@ -91,9 +98,7 @@ async def test_action_execute_replaces_the_card_with_the_new_one(
 ) -> None:
     """The invoke fix: botbuilder 4.17 answers 500 here."""
     core.answers["vote churn go"] = POLL
-    invoke = act.card_invoke(
-        connector.url, act.SARA, {"command": "vote churn go"}, conversation=act.CHANNEL("77")
-    )
+    invoke = act.card_invoke(connector.url, act.SARA, GO, conversation=act.CHANNEL("77"))
 
     status, body = await golive.post(invoke)
 
@@ -111,9 +116,7 @@ async def test_action_execute_replaces_the_card_with_the_new_one(
 async def test_a_private_answer_to_a_click_goes_to_the_clicker_only(
     golive: Golive, connector: FakeConnector, core: ScriptedCore
 ) -> None:
-    invoke = act.card_invoke(
-        connector.url, act.OMAR, {"command": "vote churn go"}, conversation=act.CHANNEL("77")
-    )
+    invoke = act.card_invoke(connector.url, act.OMAR, GO, conversation=act.CHANNEL("77"))
     status, body = await golive.post(invoke)
 
     assert status == 200
@@ -129,7 +132,7 @@ async def test_form_values_become_the_forms_command(
     golive: Golive, connector: FakeConnector, core: ScriptedCore
 ) -> None:
     data = {
-        "command": "vote churn conditional",
+        "action": actions.encode(Draft.of(c.CastVote, key="churn", choice="conditional")),
         "form": "f1",
         "f1.text": 'after the "DPIA" sign-off',
         "f0.other": "ignored",
@@ -158,7 +161,7 @@ async def test_action_submit_updates_the_clicked_card_in_place(
     submit = act.card_submit(
         connector.url,
         act.SARA,
-        {"command": "vote churn go"},
+        GO,
         conversation=act.CHANNEL("77"),
         reply_to="card-77",
     )
@@ -179,7 +182,7 @@ async def test_action_submit_with_a_private_answer_in_a_channel_goes_to_the_pers
     submit = act.card_submit(
         connector.url,
         act.SARA,
-        {"command": "vote churn go"},
+        GO,
         conversation=act.CHANNEL("77"),
         reply_to="card-77",
     )
@@ -198,7 +201,7 @@ async def test_in_a_personal_chat_even_a_private_answer_replaces_the_clicked_car
     done = act.card_invoke(
         connector.url,
         act.SARA,
-        {"command": "checklist churn done 3"},
+        act.clicked(c.ChecklistDone(key="churn", number=3)),
         conversation=act.PERSONAL(act.SARA),
     )
     status, body = await golive.post(done)
@@ -212,7 +215,7 @@ async def test_in_a_personal_chat_even_a_private_answer_replaces_the_clicked_car
     submit = act.card_submit(
         connector.url,
         act.SARA,
-        {"command": "checklist churn done 4"},
+        act.clicked(c.ChecklistDone(key="churn", number=4)),
         conversation=act.PERSONAL(act.SARA),
         reply_to="card-5",
     )

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 
 from adapters.teams.render import attachment, escape, render_card, render_form
+from bot import actions
+from bot import commands as c
+from bot.actions import Draft
 from bot.messages import (
     Actions,
     Button,
@@ -175,14 +178,16 @@ def execute(title: str, data: dict[str, str], style: str | None = None) -> dict[
 
 def test_buttons_execute_with_submit_fallback_and_forms_show_cards() -> None:
     conditional = Form(
+        name="vote-condition",
         title="Go with conditions",
-        command="vote churn conditional",
+        action=Draft.of(c.CastVote, key="churn", choice="conditional"),
         inputs=[TextInput(name="text", label="Condition", multiline=True)],
         submit_label="Vote",
     )
     snooze = Form(
+        name="reminder-snooze",
         title="Snooze",
-        command="checklist churn due 3",
+        action=Draft.of(c.ChecklistDue, key="churn", number=3),
         inputs=[
             DateInput(name="date", label="New due date", initial="2026-12-08"),
             ChoiceInput(
@@ -196,24 +201,26 @@ def test_buttons_execute_with_submit_fallback_and_forms_show_cards() -> None:
             ),
         ],
     )
+    go = c.CastVote(key="churn", choice="go")
+    no_go = c.CastVote(key="churn", choice="no-go", text="too risky")
     message = Message(
         text="poll",
         blocks=[
             Actions(
                 buttons=[
-                    Button(label="Go", command="vote churn go", style="primary"),
-                    Button(label="Go with conditions", command="", form=conditional),
-                    Button(label="No-go", command="vote churn no-go", style="danger"),
+                    Button(label="Go", action=go, style="primary"),
+                    Button(label="Go with conditions", form=conditional),
+                    Button(label="No-go", action=no_go, style="danger"),
                 ]
             ),
-            Actions(buttons=[Button(label="Snooze", command="", form=snooze)]),
+            Actions(buttons=[Button(label="Snooze", form=snooze)]),
         ],
     )
     assert render_card(message) == card(
         {
             "type": "ActionSet",
             "actions": [
-                execute("Go", {"command": "vote churn go"}, "positive"),
+                execute("Go", {"action": actions.encode(go)}, "positive"),
                 {
                     "type": "Action.ShowCard",
                     "title": "Go with conditions",
@@ -229,11 +236,13 @@ def test_buttons_execute_with_submit_fallback_and_forms_show_cards() -> None:
                     )
                     | {
                         "actions": [
-                            execute("Vote", {"command": "vote churn conditional", "form": "f1"})
+                            execute(
+                                "Vote", {"action": actions.encode(conditional.action), "form": "f1"}
+                            )
                         ]
                     },
                 },
-                execute("No-go", {"command": "vote churn no-go"}, "destructive"),
+                execute("No-go", {"action": actions.encode(no_go)}, "destructive"),
             ],
         },
         {
@@ -267,7 +276,7 @@ def test_buttons_execute_with_submit_fallback_and_forms_show_cards() -> None:
                 {"title": "Blocked", "value": "blocked"},
             ],
         },
-    ) | {"actions": [execute("Submit", {"command": "checklist churn due 3", "form": "f3"})]}
+    ) | {"actions": [execute("Submit", {"action": actions.encode(snooze.action), "form": "f3"})]}
 
 
 def test_attachment_wraps_the_card() -> None:
