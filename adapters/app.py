@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from adapters import i18n
 from adapters.charts import render_kpi_chart
 from adapters.metrics import OUTBOX_DEPTH, OUTBOX_OLDEST_SECONDS, exposition, observe_command
+from adapters.platforms import Added
 from adapters.settings import Settings
 from adapters.slack import setup_slack
 from adapters.teams import setup_teams
@@ -133,6 +134,15 @@ def build_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    setup_slack(runtime, app)
-    setup_teams(runtime, app, store=TeamsConversationStore(runtime.database.engine))
+    store = TeamsConversationStore(runtime.database.engine)
+    for added in (setup_slack(runtime, app), setup_teams(runtime, app, store=store)):
+        register(runtime, added)
     return app
+
+
+def register(runtime: Runtime, added: Added) -> None:
+    """Make what a platform's set-up added known: its gateway (the core and the outbox
+    look gateways up per call) and its start-up line."""
+    if added.gateway is not None:
+        runtime.gateways[added.platform] = added.gateway
+    runtime.notes.append(added.note)

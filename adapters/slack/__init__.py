@@ -8,10 +8,10 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from adapters.app import Runtime
-    from adapters.slack.app import SlackAdapter
+    from adapters.platforms import Added
 
 
-def setup_slack(runtime: Runtime, app: web.Application) -> SlackAdapter | None:
+def setup_slack(runtime: Runtime, app: web.Application) -> Added:
     """Add Slack to golive's web server (see :func:`adapters.slack.app.setup_slack`)."""
     from adapters.slack.app import setup_slack as setup
 

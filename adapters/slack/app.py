@@ -19,6 +19,7 @@ from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.platforms import Added
 from adapters.slack import oauth
 from adapters.slack.gateway import SlackGateway, TtlCache, make_client
 from adapters.slack.listeners import Listeners, register
@@ -87,8 +88,9 @@ def _secret(value: SecretStr | None) -> str | None:
     return (value.get_secret_value() or None) if value is not None else None
 
 
-def build_bolt(runtime: Runtime) -> SlackAdapter | None:
-    """The Bolt app and gateway for the configured mode, or None when Slack is not set up."""
+def build_bolt(runtime: Runtime) -> tuple[SlackAdapter | None, str]:
+    """The Bolt app and gateway for the configured mode (None when Slack is not set up),
+    and the start-up line saying which, or why not."""
     settings = runtime.settings
     base_url = settings.slack_api_url
     secret = _secret(settings.slack_signing_secret)
@@ -97,8 +99,7 @@ def build_bolt(runtime: Runtime) -> SlackAdapter | None:
     client_secret = _secret(settings.slack_client_secret)
     socket = app_token is not None
     if not socket and secret is None:
-        runtime.notes.append("Slack: off (SLACK_SIGNING_SECRET or SLACK_APP_TOKEN not set)")
-        return None
+        return None, "Slack: off (SLACK_SIGNING_SECRET or SLACK_APP_TOKEN not set)"
     common: dict[str, Any] = {
         "signing_secret": secret,
         "request_verification_enabled": not socket,
@@ -130,8 +131,7 @@ def build_bolt(runtime: Runtime) -> SlackAdapter | None:
         gateway = SlackGateway(single)
         mode = "one workspace"
     else:
-        runtime.notes.append("Slack: off (SLACK_BOT_TOKEN or SLACK_CLIENT_ID not set)")
-        return None
+        return None, "Slack: off (SLACK_BOT_TOKEN or SLACK_CLIENT_ID not set)"
     listeners = Listeners(golive=runtime.golive, gateway=gateway)
     register(bolt, listeners, oauth=bolt.oauth_flow is not None)
     adapter = SlackAdapter(bolt=bolt, gateway=gateway, listeners=listeners)
@@ -141,17 +141,15 @@ def build_bolt(runtime: Runtime) -> SlackAdapter | None:
             app_token=app_token,
             web_client=make_client(None, base_url),
         )
-    runtime.notes.append(f"Slack: {mode}, {'Socket Mode' if socket else 'HTTP ' + EVENTS_PATH}")
-    return adapter
+    return adapter, f"Slack: {mode}, {'Socket Mode' if socket else 'HTTP ' + EVENTS_PATH}"
 
 
-def setup_slack(runtime: Runtime, app: web.Application) -> SlackAdapter | None:
+def setup_slack(runtime: Runtime, app: web.Application) -> Added:
     """Add Slack to golive's web server: routes (HTTP mode) or a Socket Mode connection
-    opened on start-up, and the gateway the outbox delivers through."""
-    adapter = build_bolt(runtime)
+    opened on start-up; returns the gateway the outbox delivers through."""
+    adapter, note = build_bolt(runtime)
     if adapter is None:
-        return None
-    runtime.gateways["slack"] = adapter.gateway
+        return Added(platform="slack", gateway=None, note=note)
     app[SLACK] = adapter
     if adapter.socket_mode is not None:
         handler = adapter.socket_mode
@@ -172,7 +170,7 @@ def setup_slack(runtime: Runtime, app: web.Application) -> SlackAdapter | None:
     if adapter.bolt.oauth_flow is not None:
         app.router.add_get(adapter.bolt.oauth_flow.install_path, oauth_handler(adapter.bolt))
         app.router.add_get(adapter.bolt.oauth_flow.redirect_uri_path, oauth_handler(adapter.bolt))
-    return adapter
+    return Added(platform="slack", gateway=adapter.gateway, note=note)
 
 
 def events_handler(bolt: AsyncApp, guard: ReplayGuard) -> Any:

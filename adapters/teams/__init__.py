@@ -11,7 +11,7 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from adapters.app import Runtime
-    from adapters.teams.gateway import TeamsGateway
+    from adapters.platforms import Added
     from adapters.teams.references import ReferenceStore
     from adapters.teams.retry import RetryPolicy
 
@@ -24,11 +24,12 @@ def setup_teams(
     *,
     store: ReferenceStore,
     retry: RetryPolicy | None = None,
-) -> TeamsGateway:
-    """Add POST /api/messages to ``app`` and register the Teams gateway on ``runtime``.
+) -> Added:
+    """Add POST /api/messages to ``app``; returns the Teams gateway.
 
     ``store`` keeps the conversation references; the composition root passes
     ``storage.teams.TeamsConversationStore(database.engine)``."""
+    from adapters.platforms import Added
     from adapters.teams.adapter import GoliveAdapter
     from adapters.teams.bot import GoliveTeamsBot
     from adapters.teams.gateway import TeamsGateway
@@ -44,7 +45,5 @@ def setup_teams(
         return await adapter.process(request, bot)
 
     app.router.add_post(ROUTE, messages)
-    runtime.gateways["teams"] = gateway
     mode = "Bot Framework authentication" if runtime.settings.microsoft_app_id else "LOCAL MODE"
-    runtime.notes.append(f"Teams: {ROUTE} ({mode})")
-    return gateway
+    return Added(platform="teams", gateway=gateway, note=f"Teams: {ROUTE} ({mode})")

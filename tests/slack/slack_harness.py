@@ -15,7 +15,7 @@ from aiohttp import web
 from fake_slack import Call, FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.app import Runtime, build_runtime, build_web_app
+from adapters.app import Runtime, build_runtime, build_web_app, register
 from adapters.settings import load_settings
 from adapters.slack import setup_slack
 from bot.clock import MovableClock
@@ -246,7 +246,7 @@ async def start_golive(
     runtime = await build_runtime(settings_for(fake, database_url, **extra), clock=clock)
     app = build_web_app(runtime)
     if "slack" not in runtime.gateways:  # the composition root may already call it
-        setup_slack(runtime, app)
+        register(runtime, setup_slack(runtime, app))
     runner, url = await serve(app)
     return runtime, runner, url
 
