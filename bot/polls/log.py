@@ -13,12 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import _
+from bot.polls.entities import Choice, Decision
+
 if TYPE_CHECKING:
-    from bot.polls.models import Decision
+    from bot.pilots.models import Person, Pilot
+    from bot.polls.models import Poll
+    from bot.polls.rules import Result
 
 GENESIS = "0" * 64
 
@@ -193,3 +199,114 @@ def _erasable_json(record_json: str) -> bool:
     except ValueError:
         return False
     return isinstance(record, dict) and erasable(record)
+
+
+# --- what the log keeps of a decision ---------------------------------------------------
+
+
+def name_of(people: Mapping[int, Person], person_id: int) -> str:
+    person = people.get(person_id)
+    return person.name if person else _("someone")
+
+
+def decision_record(
+    poll: Poll,
+    pilot: Pilot,
+    result: Result,
+    *,
+    people: Mapping[int, Person],
+    closed_by: Person | None,
+    decided_at: datetime,
+) -> dict[str, Any]:
+    """Everything the decision log keeps of a decision. For a secret poll: who voted and
+    the counts, never who chose what; rationales are unattributed and sorted."""
+
+    voted = poll.voted_ids()
+    eligible = [
+        {
+            "person_id": v.person_id,
+            "name": name_of(people, v.person_id),
+            "role": v.role,
+            "owner": v.is_owner,
+        }
+        for v in poll.voters
+    ]
+    record: dict[str, Any] = {
+        "workspace_id": poll.workspace_id,
+        "pilot_id": pilot.id,
+        "pilot": pilot.key,
+        "pilot_name": pilot.name,
+        "poll_id": poll.id,
+        "question": poll.question,
+        "secret": poll.secret,
+        "opened_at": poll.opened_at.astimezone(UTC).isoformat(),
+        "closes_at": poll.closes_at.astimezone(UTC).isoformat(),
+        "decided_at": decided_at.isoformat(),
+        "close_reason": poll.close_reason,
+        "closed_by": (
+            {"person_id": closed_by.id, "name": closed_by.name} if closed_by is not None else None
+        ),
+        "outcome": result.outcome.value,
+        "reasons": list(result.reasons),
+        "criteria": poll.criteria.to_dict(),
+        "eligible": eligible,
+        "voted": [e for e in eligible if e["person_id"] in voted],
+        "counts": poll.counts(),
+        "rationales": sorted(
+            (
+                {
+                    "kind": "condition" if v.choice == Choice.CONDITIONAL else "reason",
+                    "text": v.text,
+                }
+                for v in poll.votes
+                if v.text and v.person_id in voted
+            ),
+            key=lambda r: (r["kind"], r["text"]),
+        ),
+        "checklist": checklist_state(pilot),
+        "kpis": kpi_state(pilot),
+    }
+    if not poll.secret:
+        record["votes"] = [
+            {
+                "person_id": v.person_id,
+                "name": name_of(people, v.person_id),
+                "choice": v.choice.value if v.choice else None,
+                "text": v.text,
+            }
+            for v in poll.votes
+            if v.person_id in voted
+        ]
+    return record
+
+
+def checklist_state(pilot: Pilot) -> list[dict[str, Any]]:
+    return [
+        {
+            "number": i.number,
+            "title": i.title,
+            "status": i.status.value,
+            "blocking": i.blocking,
+            "owner_id": i.owner_id,
+            "due": i.due.isoformat() if i.due else None,
+        }
+        for i in pilot.items
+    ]
+
+
+def kpi_state(pilot: Pilot) -> list[dict[str, Any]]:
+    out = []
+    for kpi in pilot.kpis:
+        latest = kpi.latest()
+        out.append(
+            {
+                "name": kpi.name,
+                "unit": kpi.unit,
+                "baseline": kpi.baseline,
+                "target": kpi.target,
+                "lower_is_better": kpi.lower_is_better,
+                "latest": latest.value if latest else None,
+                "progress": kpi.progress(),
+            }
+        )
+    return out

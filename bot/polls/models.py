@@ -8,12 +8,11 @@ them to tables imperatively, so the core never sees SQL.
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import Conflict, Forbidden, Invalid
@@ -28,6 +27,11 @@ from bot.pilots.models import (
     Stage,
 )
 from bot.polls import log
+from bot.polls.entities import Choice as Choice
+from bot.polls.entities import Decision as Decision
+from bot.polls.entities import PollStatus as PollStatus
+from bot.polls.entities import Vote as Vote
+from bot.polls.entities import Voter as Voter
 from bot.polls.rules import Ballot, Criteria, Outcome, Result, decide
 
 if TYPE_CHECKING:
@@ -42,66 +46,6 @@ STAGE_AFTER = {
     Outcome.GO_WITH_CONDITIONS: Stage.APPROVED,
     Outcome.NO_GO: Stage.PILOT,
 }
-
-
-class Choice(enum.StrEnum):
-    GO = "go"
-    CONDITIONAL = "conditional"
-    NO_GO = "no-go"
-    ABSTAIN = "abstain"
-
-
-class PollStatus(enum.StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-@dataclass(eq=False)
-class Voter:
-    """An eligible voter, snapshotted when the poll opens (later committee changes do not
-    change who may vote)."""
-
-    person_id: int
-    role: str
-    is_owner: bool = False
-    poll_id: int | None = None
-    id: int | None = None
-
-
-@dataclass(eq=False)
-class Vote:
-    """One voter's current ballot. After a secret poll closes, ``choice`` and ``text`` are
-    erased, so the row only says that the person voted."""
-
-    person_id: int
-    choice: Choice | None
-    text: str | None
-    cast_at: datetime
-    changed_at: datetime | None = None
-    poll_id: int | None = None
-    id: int | None = None
-
-
-@dataclass(eq=False)
-class Decision:
-    """The outcome of a closed poll, as one tamper-evident record of the decision log.
-
-    ``record_json`` is the canonical JSON of everything the log keeps; ``hash`` is SHA-256
-    over it and ``prev_hash`` (the previous decision of the same workspace), so editing
-    any stored decision breaks the chain from there on.
-    """
-
-    workspace_id: int
-    pilot_id: int
-    poll_id: int
-    seq: int  # 1, 2, ... per workspace; unique, so two concurrent closes cannot fork
-    outcome: str
-    decided_at: datetime
-    record_json: str
-    prev_hash: str
-    hash: str
-    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -210,7 +154,7 @@ class Poll(Aggregate):
                 _("Voting on {key} has ended; the result is on its way.").format(key=pilot.key)
             )
         if self.voter(person_id) is None:
-            names = ", ".join("@" + _name(people, v.person_id) for v in self.voters)
+            names = ", ".join("@" + log.name_of(people, v.person_id) for v in self.voters)
             raise Forbidden(
                 _("Only the eligible voters of this poll may vote: {names}.").format(names=names)
             )
@@ -255,7 +199,7 @@ class Poll(Aggregate):
         )
         self._end(PollStatus.CLOSED, at=at, by_id=by_id, reason=reason)
         texts = self.condition_texts() if result.outcome == Outcome.GO_WITH_CONDITIONS else []
-        record = decision_record(
+        record = log.decision_record(
             self, pilot, result, people=people, closed_by=by, decided_at=record_instant(at)
         )
         previous = await polls.last_decision(self.workspace_id)
@@ -409,11 +353,6 @@ def eligible_voters(pilot: Pilot) -> list[Voter]:
     return voters
 
 
-def _name(people: Mapping[int, Person], person_id: int) -> str:
-    person = people.get(person_id)
-    return person.name if person else _("someone")
-
-
 def record_instant(now: datetime) -> datetime:
     """The decision time as stored and hashed: UTC, whole microseconds."""
     return now.astimezone(UTC)
@@ -441,106 +380,3 @@ def add_conditions(
         pilot.items.append(item)
         items.append(item)
     return items
-
-
-def decision_record(
-    poll: Poll,
-    pilot: Pilot,
-    result: Result,
-    *,
-    people: Mapping[int, Person],
-    closed_by: Person | None,
-    decided_at: datetime,
-) -> dict[str, Any]:
-    """Everything the decision log keeps of a decision. For a secret poll: who voted and
-    the counts, never who chose what; rationales are unattributed and sorted."""
-
-    voted = poll.voted_ids()
-    eligible = [
-        {
-            "person_id": v.person_id,
-            "name": _name(people, v.person_id),
-            "role": v.role,
-            "owner": v.is_owner,
-        }
-        for v in poll.voters
-    ]
-    record: dict[str, Any] = {
-        "workspace_id": poll.workspace_id,
-        "pilot_id": pilot.id,
-        "pilot": pilot.key,
-        "pilot_name": pilot.name,
-        "poll_id": poll.id,
-        "question": poll.question,
-        "secret": poll.secret,
-        "opened_at": poll.opened_at.astimezone(UTC).isoformat(),
-        "closes_at": poll.closes_at.astimezone(UTC).isoformat(),
-        "decided_at": decided_at.isoformat(),
-        "close_reason": poll.close_reason,
-        "closed_by": (
-            {"person_id": closed_by.id, "name": closed_by.name} if closed_by is not None else None
-        ),
-        "outcome": result.outcome.value,
-        "reasons": list(result.reasons),
-        "criteria": poll.criteria.to_dict(),
-        "eligible": eligible,
-        "voted": [e for e in eligible if e["person_id"] in voted],
-        "counts": poll.counts(),
-        "rationales": sorted(
-            (
-                {
-                    "kind": "condition" if v.choice == Choice.CONDITIONAL else "reason",
-                    "text": v.text,
-                }
-                for v in poll.votes
-                if v.text and v.person_id in voted
-            ),
-            key=lambda r: (r["kind"], r["text"]),
-        ),
-        "checklist": checklist_state(pilot),
-        "kpis": kpi_state(pilot),
-    }
-    if not poll.secret:
-        record["votes"] = [
-            {
-                "person_id": v.person_id,
-                "name": _name(people, v.person_id),
-                "choice": v.choice.value if v.choice else None,
-                "text": v.text,
-            }
-            for v in poll.votes
-            if v.person_id in voted
-        ]
-    return record
-
-
-def checklist_state(pilot: Pilot) -> list[dict[str, Any]]:
-    return [
-        {
-            "number": i.number,
-            "title": i.title,
-            "status": i.status.value,
-            "blocking": i.blocking,
-            "owner_id": i.owner_id,
-            "due": i.due.isoformat() if i.due else None,
-        }
-        for i in pilot.items
-    ]
-
-
-def kpi_state(pilot: Pilot) -> list[dict[str, Any]]:
-    out = []
-    for kpi in pilot.kpis:
-        latest = kpi.latest()
-        out.append(
-            {
-                "name": kpi.name,
-                "unit": kpi.unit,
-                "baseline": kpi.baseline,
-                "target": kpi.target,
-                "lower_is_better": kpi.lower_is_better,
-                "latest": latest.value if latest else None,
-                "progress": kpi.progress(),
-            }
-        )
-    return out
