@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 from sqlalchemy import func, select
+from sqlalchemy.types import TypeEngine
 
 from adapters import i18n
 from adapters.charts import render_kpi_chart
 from adapters.metrics import OUTBOX_DEPTH, OUTBOX_OLDEST_SECONDS, exposition, observe_command
 from adapters.platforms import Added
-from adapters.settings import Settings
+from adapters.settings import Settings, SettingsError
 from adapters.slack import setup_slack
 from adapters.teams import setup_teams
 from bot.clock import Clock, SystemClock
@@ -26,13 +27,26 @@ from bot.delivery.ports import ChatGateway
 from bot.service import Golive
 from storage.db import Database, head_revision
 from storage.delivery import outbox
+from storage.secrets import EncryptedText, Rotation, SecretKeyError, UndecryptableSecret
+from storage.seen import SeenKeyStore
 from storage.teams import TeamsConversationStore
 
-__all__ = ["Database", "Runtime", "build_runtime", "build_web_app", "head_revision"]
+__all__ = [
+    "Database",
+    "Rotation",
+    "Runtime",
+    "SecretKeyError",
+    "UndecryptableSecret",
+    "build_runtime",
+    "build_web_app",
+    "head_revision",
+    "open_database",
+]
 
 log = logging.getLogger(__name__)
 
 RUNTIME = web.AppKey("runtime", object)
+READY_LOGGED = web.AppKey("ready_logged", list)  # the problems /readyz last logged
 BACKGROUND_POOL = 3  # the leader's lock connection, the sweep and delivery
 OUTBOX_QUERY_SECONDS = 2.0  # a scrape must not hang on a slow database
 
@@ -50,6 +64,12 @@ class Runtime:
     background: Database | None = None
 
     @property
+    def secret_type(self) -> TypeEngine[str]:
+        """The column type that stores text encrypted with GOLIVE_SECRET_KEY (for the Slack
+        OAuth store's tokens)."""
+        return EncryptedText()
+
+    @property
     def background_database(self) -> Database:
         return self.background or self.database
 
@@ -59,10 +79,22 @@ class Runtime:
         await self.database.dispose()
 
 
+def open_database(settings: Settings, **options: int) -> Database:
+    """The database of ``settings``, with GOLIVE_SECRET_KEY for its encrypted columns."""
+    return Database(settings.database_url, secret_key=settings.secret_key, **options)
+
+
 async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
     """Open (and create or upgrade) the database and build the core over it."""
     i18n.install()
-    database = Database(settings.database_url)
+    database = open_database(settings)
+    try:
+        # Now, not at the first token or vote: PostgreSQL without a key stops start-up,
+        # and SQLite's key file is made (with a warning to back it up) on first start.
+        database.secret_keys.keyring()
+    except SecretKeyError as error:
+        await database.dispose()
+        raise SettingsError(str(error)) from None
     await database.upgrade()
     clock = clock or SystemClock()
     gateways: dict[str, ChatGateway] = {}
@@ -76,7 +108,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
         observe=observe_command,
     )
     background = (
-        Database(settings.database_url, pool_size=BACKGROUND_POOL) if database.is_postgres else None
+        open_database(settings, pool_size=BACKGROUND_POOL) if database.is_postgres else None
     )
     return Runtime(
         settings=settings,
@@ -84,6 +116,7 @@ async def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Ru
         clock=clock,
         golive=golive,
         gateways=gateways,
+        notes=[database.secret_keys.describe()],
         background=background,
     )
 
@@ -93,10 +126,22 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """200 when the database answers and is migrated, else 503 with a problem text that
+    names no host, port or database (anyone can call this); the details go to the log,
+    once each time they change."""
     runtime: Runtime = request.app[RUNTIME]  # type: ignore[assignment]
-    problems = await runtime.database.check()
+    problems = await runtime.database.problems()
+    details = [problem.detail for problem in problems]
+    logged = request.app[READY_LOGGED]
+    if details != logged:
+        for detail in details:
+            log.warning("not ready: %s", detail)
+        if not details:
+            log.info("ready again")
+        logged[:] = details
+    public = [problem.public for problem in problems]
     status = 200 if not problems else 503
-    return web.json_response({"ready": not problems, "problems": problems}, status=status)
+    return web.json_response({"ready": not problems, "problems": public}, status=status)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -131,11 +176,14 @@ async def refresh_outbox_gauges(runtime: Runtime) -> None:
 def build_web_app(runtime: Runtime) -> web.Application:
     app = web.Application()
     app[RUNTIME] = runtime
+    app[READY_LOGGED] = []
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     store = TeamsConversationStore(runtime.database.engine)
-    for added in (setup_slack(runtime, app), setup_teams(runtime, app, store=store)):
+    # Slack's replay guard and event dedupe: in the database, so every replica shares them.
+    seen = SeenKeyStore(runtime.database.engine)
+    for added in (setup_slack(runtime, app, seen=seen), setup_teams(runtime, app, store=store)):
         register(runtime, added)
     return app
 

@@ -26,6 +26,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "adapters.erase_person",
         "replace a person's name and platform ids with a pseudonym everywhere",
     ),
+    "rotate-key": (
+        "adapters.rotate_key",
+        "encrypt every secret in the database with the newest key of GOLIVE_SECRET_KEY",
+    ),
     "teams-package": ("adapters.teams.package", "build the Teams app package (zip)"),
 }
 

@@ -28,12 +28,15 @@ def run(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"golive: configuration error: {error}", file=sys.stderr)
         return 2
-    return asyncio.run(migrate(settings.database_url, check_only=args.check))
+    return asyncio.run(
+        migrate(settings.database_url, check_only=args.check, secret_key=settings.secret_key)
+    )
 
 
-async def migrate(url: str, *, check_only: bool = False) -> int:
-    """Upgrade the database at ``url`` to the newest revision, saying what changed."""
-    database = Database(url)
+async def migrate(url: str, *, check_only: bool = False, secret_key: str | None = None) -> int:
+    """Upgrade the database at ``url`` to the newest revision, saying what changed
+    (``secret_key``: GOLIVE_SECRET_KEY, for a migration that encrypts rows)."""
+    database = Database(url, secret_key=secret_key)
     where = database.url.render_as_string(hide_password=True)
     head = head_revision()
     print(f"database: {where}")

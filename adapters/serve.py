@@ -43,10 +43,17 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(settings.golive_log_format)
     host = args.host or settings.golive_host
     port = args.port or settings.golive_port
-    return asyncio.run(serve(settings, host, port))
+    try:
+        return asyncio.run(serve(settings, host, port))
+    except SettingsError as error:  # found while starting: GOLIVE_SECRET_KEY with PostgreSQL
+        print(f"golive: configuration error: {error}", file=sys.stderr)
+        return 2
 
 
 async def serve(settings: Settings, host: str, port: int) -> int:
+    # The address actually bound (--host wins over GOLIVE_HOST): Teams' local mode is
+    # allowed only on loopback.
+    settings = settings.model_copy(update={"golive_host": host, "golive_port": port})
     runtime = await build_runtime(settings)
     app = build_web_app(runtime)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=DRAIN_SECONDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -44,6 +45,11 @@ class Settings(BaseSettings):
         3.0, alias="GOLIVE_SEND_TIMEOUT_SECONDS", gt=0, le=60
     )
 
+    # Fernet keys, comma-separated, newest first: they encrypt OAuth tokens and open
+    # ballots in the database (docs/security.md). Unset: a key file beside a SQLite
+    # database; PostgreSQL refuses to start.
+    golive_secret_key: SecretStr | None = Field(None, alias="GOLIVE_SECRET_KEY")
+
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(None, alias="SLACK_APP_TOKEN")
@@ -65,10 +71,30 @@ class Settings(BaseSettings):
             raise ValueError(f"not an IANA time zone: {value!r}") from error
         return value
 
+    @field_validator("golive_secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        keys = [k.strip() for k in (value.get_secret_value() if value else "").split(",")]
+        keys = [key for key in keys if key]
+        for index, key in enumerate(keys, 1):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ValueError(  # never the value: the message is printed
+                    f"key {index} of {len(keys)} is not a Fernet key (32 url-safe "
+                    "base64-encoded bytes; `golive rotate-key --generate` prints a new one)"
+                ) from None
+        return SecretStr(",".join(keys)) if keys else None
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def secret_key(self) -> str | None:
+        """GOLIVE_SECRET_KEY's keys, comma-separated, newest first (None when unset)."""
+        return self.golive_secret_key.get_secret_value() if self.golive_secret_key else None
 
     @property
     def admins(self) -> frozenset[str]:

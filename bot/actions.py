@@ -117,7 +117,7 @@ def _read(text: str) -> tuple[type[Command], dict[str, Any], str | None]:
         raise refusal()
     try:
         payload = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # a payload nested past the parser's depth
         raise refusal() from None
     if not isinstance(payload, dict) or not set(payload) <= {"v", "c", "a", "f"}:
         raise refusal()

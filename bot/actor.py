@@ -4,7 +4,7 @@ and how they asked (the platform's :class:`bot.context.Caller`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,30 @@ from bot.pilots.models import Person, Workspace
 
 
 @dataclass(frozen=True)
+class ChannelReads:
+    """Which steering channels the caller can read, as their platform answered before the
+    transaction opened (the core never calls a platform inside one)."""
+
+    # False: the platform cannot tell (the console), so the caller reads every channel.
+    checked: bool = False
+    # The platform has answered (it is asked once per command): what it did not say the
+    # caller can read, they cannot.
+    answered: bool = False
+    readable: frozenset[str] = frozenset()
+
+    def can_read(self, channel_id: str) -> bool | None:
+        """Whether the caller can read the channel; None when the platform must be asked."""
+        if not self.checked or channel_id in self.readable:
+            return True
+        return False if self.answered else None
+
+    def last_word(self) -> ChannelReads:
+        """These answers as final: a channel the platform was not asked about is not
+        read (a command's last attempt never asks)."""
+        return replace(self, answered=True)
+
+
+@dataclass(frozen=True)
 class Actor:
     caller: Caller
     workspace: Workspace
@@ -22,6 +46,7 @@ class Actor:
     # What the caller's platform said of the people the command names, asked before the
     # transaction opened (the core never calls a platform inside one).
     looked_up: Mapping[str, PersonInfo] = field(default_factory=dict)
+    channels: ChannelReads = field(default_factory=ChannelReads)
 
     @property
     def workspace_id(self) -> int:

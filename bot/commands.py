@@ -22,6 +22,9 @@ class Command(BaseModel):
 
     PEOPLE: ClassVar[tuple[str, ...]] = ()
     """The fields that name people (platform user ids)."""
+    READ_ONLY: ClassVar[bool] = False
+    """The command changes nothing (but the caller's first-contact rows): safe to run again
+    when the database could not be reached the first time."""
 
     def people_named(self) -> list[str]:
         """The user ids this command names, in field order."""
@@ -37,12 +40,15 @@ class ChannelRef(BaseModel):
 
 
 class Help(Command):
+    READ_ONLY = True
     topic: str | None = None
 
 
 class Home(Command):
     """What needs the caller: their overdue items, polls waiting for their vote, pilots
     they own."""
+
+    READ_ONLY = True
 
 
 class NewPilot(Command):
@@ -55,11 +61,13 @@ class NewPilot(Command):
 
 
 class ListPilots(Command):
+    READ_ONLY = True
     stage: Stage | None = None
     mine: bool = False
 
 
 class Status(Command):
+    READ_ONLY = True
     key: str
 
 
@@ -83,6 +91,7 @@ class CommitteeRemove(Command):
 
 
 class ChecklistShow(Command):
+    READ_ONLY = True
     key: str
 
 
@@ -169,10 +178,12 @@ class CastVote(Command):
 
 
 class Decisions(Command):
+    READ_ONLY = True
     key: str
 
 
 class DigestPreview(Command):
+    READ_ONLY = True
     channel: ChannelRef | None = None
 
 
@@ -195,5 +206,6 @@ class Settings(Command):
 
 
 class Export(Command):
+    READ_ONLY = True
     key: str
     format: Literal["csv", "json"] = "csv"

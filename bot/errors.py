@@ -30,3 +30,10 @@ class Conflict(GoliveError):
 
 class Invalid(GoliveError):
     """A value is well-formed but not acceptable (a past date, missing evidence...)."""
+
+
+class StoreUnavailable(Exception):
+    """golive's database cannot be reached right now (down, restarting, or too busy to
+    take the command in time), so the command did not run and nothing was changed. Raised
+    by the storage adapter in place of its driver's error; not a :class:`GoliveError`: the
+    facade answers it with its own message and tries a read once more."""

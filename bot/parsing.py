@@ -38,6 +38,7 @@ from bot.errors import UsageError
 from bot.help import ENTRIES, N_, TOPICS, usage
 from bot.i18n import _
 from bot.parsing_grammar import Param, Reader, Spec, run
+from bot.parsing_text import FREE_TEXT_BREAKS, refuse_controls
 from bot.parsing_tokens import Reference, Token, quote, tokenize
 from bot.pilots.models import KpiKind, Role, Stage
 
@@ -58,6 +59,10 @@ def _text(name: str, limit: int, what: str, missing: str, **kwargs: Any) -> Para
     return Param(name, v.text_of(limit, what), missing, free_text=True, **kwargs)
 
 
+def _name(name: str, limit: int, what: str, missing: str, **kwargs: Any) -> Param:
+    return Param(name, v.name_of(limit, what), missing, free_text=True, **kwargs)
+
+
 def _flag(name: str, *aliases: str) -> Param:
     return Param(name, v.flag, name, positional=False, is_flag=True, aliases=aliases)
 
@@ -75,7 +80,7 @@ def _spec(topic: str, kind: type[c.Command], *params: Param, **kw: Any) -> Spec:
 NEW = _spec(
     "new",
     c.NewPilot,
-    _text("name", 200, N_("pilot name"), N_("the pilot name"), required=True),
+    _name("name", 200, N_("pilot name"), N_("the pilot name"), required=True),
     OWNER,
     CHANNEL,
     _option("golive", t.calendar_date, N_("the go-live date")),
@@ -147,14 +152,14 @@ KPI = {
     "add": _spec(
         "kpi add",
         c.KpiAdd,
-        _text("name", 200, N_("KPI name"), N_("the KPI name"), required=True),
+        _name("name", 200, N_("KPI name"), N_("the KPI name"), required=True),
         _option(
             "kind",
             v.choice(KpiKind, N_("KPI kind")),
             N_("the kind (kind:cost, time, revenue or risk)"),
             required=True,
         ),
-        _option("unit", v.text_of(32, N_("unit")), N_("the unit (unit:<unit>)"), required=True),
+        _option("unit", v.name_of(32, N_("unit")), N_("the unit (unit:<unit>)"), required=True),
         _option("baseline", v.number, N_("the baseline (baseline:<n>)"), required=True),
         _option("target", v.number, N_("the target (target:<n>)"), required=True),
         _flag("lower-is-better", "lower"),
@@ -162,7 +167,7 @@ KPI = {
     "record": _spec(
         "kpi record",
         c.KpiRecord,
-        _text("name", 200, N_("KPI name"), N_("the KPI name"), required=True),
+        _name("name", 200, N_("KPI name"), N_("the KPI name"), required=True),
         Param("value", v.number, N_("the value"), required=True),
         _option("at", t.calendar_date, N_("the date")),
     ),
@@ -281,6 +286,7 @@ def parse(text: str, *, now_local: datetime, references: Sequence[Reference] = (
             )
         )
     try:
+        refuse_controls(text, allowed=FREE_TEXT_BREAKS)
         tokens = tokenize(text, references)
     except UsageError as error:
         raise UsageError(error.message, usage=_usage_guess(text)) from None

@@ -22,6 +22,7 @@ from bot.commands import ChannelRef, Command
 from bot.errors import UsageError
 from bot.help import usage_line
 from bot.i18n import _
+from bot.parsing_text import FREE_TEXT_BREAKS, refuse_controls
 from bot.parsing_tokens import Reference, Token, quote
 from bot.parsing_values import Context, flag, looks_like_channel, shown, suggestion
 
@@ -90,6 +91,7 @@ def complete(
         for name, text in typed.items():
             if text == "":
                 continue
+            refuse_controls(text, allowed=FREE_TEXT_BREAKS)  # as typing it would be
             param = _option_param(spec, by_name, Token(text=text, option=name.lower()))
             if param.target in values:
                 raise UsageError(_("`{name}` is given twice.").format(name=param.name))

@@ -6,6 +6,7 @@ import functools
 import re
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NoReturn
 
 from bot.errors import UsageError
 from bot.i18n import _
@@ -16,7 +17,7 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _RELATIVE = re.compile(r"\+(\d{1,6})([hdw])", re.IGNORECASE)
 
 # Far enough for any pilot; bounded so that date arithmetic can never overflow.
-MIN_YEAR, MAX_YEAR = 1970, 2200
+MIN_YEAR, MAX_YEAR = 2000, 2100
 MAX_RELATIVE = {"h": 24 * 366, "d": 3660, "w": 520}
 DEADLINE_HOUR = time(17, 0)  # a deadline given as a bare date closes at 17:00 local
 
@@ -46,7 +47,17 @@ def weekday(text: str, ctx: Context) -> int:
 
 def calendar_date(text: str, ctx: Context) -> date:
     """``2026-12-15``, ``today``, ``tomorrow``, a weekday (the next one, never today),
-    ``+3d`` or ``+2w``, read in the caller's zone."""
+    ``+3d`` or ``+2w``, read in the caller's zone; a day from 2000 to 2100."""
+    try:
+        day = _calendar_date(text, ctx)
+    except OverflowError:  # a clock at the calendar's very end: past any supported year
+        day = None
+    if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:
+        return _out_of_range(text)
+    return day
+
+
+def _calendar_date(text: str, ctx: Context) -> date | None:
     word = text.strip().lower()
     if word == "today":
         return ctx.today
@@ -66,16 +77,20 @@ def calendar_date(text: str, ctx: Context) -> date:
         )
     year, month, day = (int(group) for group in match.groups())
     if not MIN_YEAR <= year <= MAX_YEAR:
-        return fail(
-            _("The date `{text}` is out of range ({low} to {high})."),
-            text=shown(text),
-            low=MIN_YEAR,
-            high=MAX_YEAR,
-        )
+        return None
     try:
         return date(year, month, day)
     except ValueError:
         return fail(_("There is no such day: `{text}`."), text=shown(text))
+
+
+class _OutOfRange(UsageError):
+    """A well-formed date outside the supported years: said as such, even in a deadline."""
+
+
+def _out_of_range(text: str) -> NoReturn:
+    message = _("The date `{text}` is out of range ({low} to {high}).")
+    raise _OutOfRange(message.format(text=shown(text), low=MIN_YEAR, high=MAX_YEAR))
 
 
 def clock_time(text: str, ctx: Context) -> time:
@@ -90,26 +105,37 @@ def clock_time(text: str, ctx: Context) -> time:
 
 
 def deadline(text: str, ctx: Context) -> datetime:
-    """``+48h``, ``+3d``, a date (17:00 that day) or a date and a time -> aware UTC.
+    """``+48h``, ``+3d``, a date (17:00 that day) or a date and a time -> aware UTC, on a
+    day from 2000 to 2100.
 
     ``+48h`` is 48 elapsed hours; ``+3d`` is the same wall-clock time three days on, so a
     deadline set at 10:00 stays at 10:00 across a daylight-saving change."""
     word = text.strip()
     relative = _RELATIVE.fullmatch(word)
     if relative is not None:
-        if relative.group(2).lower() == "h":
-            return ctx.now_local.astimezone(UTC) + _relative(relative)
-        return (ctx.now_local + _relative(relative)).astimezone(UTC)
+        try:
+            if relative.group(2).lower() == "h":
+                at = ctx.now_local.astimezone(UTC) + _relative(relative)
+            else:
+                at = (ctx.now_local + _relative(relative)).astimezone(UTC)
+            year = at.astimezone(ctx.zone).year
+        except OverflowError:  # a clock at the calendar's very end
+            return _out_of_range(text)
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            return _out_of_range(text)
+        return at
     day_text, _sep, time_text = word.partition(" ")
     try:
         day = calendar_date(day_text, ctx)
-        at = clock_time(time_text.strip(), ctx) if time_text.strip() else DEADLINE_HOUR
+        at_time = clock_time(time_text.strip(), ctx) if time_text.strip() else DEADLINE_HOUR
+    except _OutOfRange:
+        raise
     except UsageError:
         return fail(
             _("Not a deadline: `{text}` (use +48h, +3d, 2026-12-15 or 2026-12-15 17:00)."),
             text=shown(text),
         )
-    return datetime.combine(day, at, tzinfo=ctx.zone).astimezone(UTC)
+    return datetime.combine(day, at_time, tzinfo=ctx.zone).astimezone(UTC)
 
 
 def _relative(match: re.Match[str]) -> timedelta:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.errors import UsageError
 from bot.i18n import _
+from bot.parsing_text import visible
 
 # Phones and word processors turn "..." into “...” (and German keyboards into „...“), so
 # every one of them opens a quote and the three closing forms close one.
@@ -63,6 +64,7 @@ class Token:
         text = quote(self.text) if self.quoted else self.text
         if len(text) > 40:
             text = text[:37] + "…"
+        text = visible(text)
         return f"{self.option}:{text}" if self.option is not None else text
 
 
@@ -144,7 +146,7 @@ def _read_quoted(text: str, start: int) -> tuple[str, int]:
         else:
             out.append(char)
             i += 1
-    snippet = text[start : start + 20]
+    snippet = visible(text[start : start + 20])
     raise UsageError(_("Missing closing quote after `{snippet}`.").format(snippet=snippet))
 
 

@@ -15,6 +15,14 @@ from typing import Generic, NoReturn, TypeVar
 from bot.commands import ChannelRef
 from bot.errors import UsageError
 from bot.i18n import _
+from bot.parsing_text import (
+    BIDI_CONTROLS,
+    FREE_TEXT_BREAKS,
+    neutralise_direction,
+    refuse_controls,
+    refuse_direction_controls,
+    visible,
+)
 
 KEY_RULE = re.compile(r"[a-z0-9-]{2,40}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -59,14 +67,16 @@ def suggestion(word: str, candidates: Iterable[str], *, suffix: str = "") -> str
 
 
 def shown(text: str) -> str:
-    """User text cut short for an error message."""
-    return text if len(text) <= 40 else text[:37] + "…"
+    """User text cut short for an error message, its invisible controls made visible."""
+    return visible(text if len(text) <= 40 else text[:37] + "…")
 
 
 def key(text: str, ctx: Context) -> str:
     """A pilot key: lowercase letters, digits and dashes, 2–40 characters."""
     if KEY_RULE.fullmatch(text):
         return text
+    if any(char in BIDI_CONTROLS for char in text):
+        refuse_direction_controls(text, _("pilot key"))
     if text and KEY_RULE.fullmatch(text.lower()):
         return fail(
             _("Pilot keys are lowercase: `{fixed}`, not `{key}`."),
@@ -82,18 +92,33 @@ def key(text: str, ctx: Context) -> str:
 
 
 def text_of(limit: int, what: str) -> TextReader:
+    """Free text (a title, reason, question): tabs and line breaks allowed, direction
+    controls neutralised (see :mod:`bot.parsing_text`)."""
     return TextReader(limit=limit, what=what)
+
+
+def name_of(limit: int, what: str) -> TextReader:
+    """A name (a pilot's, a KPI's, a unit): one line, no direction controls."""
+    return TextReader(limit=limit, what=what, name=True)
 
 
 @dataclass(frozen=True)
 class TextReader:
-    """Free text (a name, title, reason), trimmed, not empty, at most ``limit`` characters."""
+    """Text (a name, title, reason), trimmed, not empty, at most ``limit`` characters,
+    with no control characters but, unless it is a ``name``, tabs and line breaks."""
 
     limit: int
     what: str
+    name: bool = False
 
     def __call__(self, text: str, ctx: Context) -> str:
-        value = text.strip()
+        if self.name:
+            refuse_controls(text.strip())
+            refuse_direction_controls(text, _(self.what))
+            value = text.strip()
+        else:
+            refuse_controls(text, allowed=FREE_TEXT_BREAKS)
+            value = neutralise_direction(text).strip()
         if not value:
             return fail(_("The {what} is empty."), what=_(self.what))
         if len(value) > self.limit:
@@ -110,8 +135,14 @@ def person(text: str, ctx: Context) -> str:
     """A typed handle: ``@amal`` -> ``amal``. (Someone picked in the client arrives as a
     reference, read by id before any reader sees it.)"""
     if text.startswith("@") and 1 < len(text) <= 256 and not text[1:].isspace():
+        _plain_name(text, _("person's name"))
         return text[1:].strip()
     return fail(_("Mention a person with @, like @amal, not `{text}`."), text=shown(text))
+
+
+def _plain_name(text: str, what: str) -> None:
+    refuse_controls(text.strip())
+    refuse_direction_controls(text, what)
 
 
 def looks_like_channel(text: str) -> bool:
@@ -122,6 +153,7 @@ def channel(text: str, ctx: Context) -> ChannelRef:
     """A typed ``#name`` -> the name as both id and name (resolved later). (A channel
     picked in the client arrives as a reference, with its id.)"""
     if text.startswith("#") and 1 < len(text) <= 256 and not text[1:].isspace():
+        _plain_name(text, _("channel name"))
         name = text[1:].strip()
         return ChannelRef(id=name, name=name)
     return fail(_("Name a channel with #, like #ai-steering, not `{text}`."), text=shown(text))

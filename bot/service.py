@@ -10,6 +10,7 @@ nothing. No exception escapes; the caller gets a private, specific message inste
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -18,17 +19,18 @@ from datetime import datetime
 
 from bot import forms, parsing
 from bot.actions import Draft, refusal
-from bot.actor import Actor
+from bot.actor import Actor, ChannelReads
 from bot.clock import Clock
 from bot.commands import Command, Home
 from bot.context import Caller
 from bot.delivery.models import PersonInfo
-from bot.delivery.ports import ChatGateway
+from bot.delivery.ports import ChannelMembership, ChatGateway
 from bot.digests.ports import ChartRenderer
-from bot.errors import Conflict, GoliveError
+from bot.errors import Conflict, GoliveError, StoreUnavailable
 from bot.handlers import Platforms, command_handlers
 from bot.i18n import _, use_language
 from bot.messages import Form, Message, Paragraph, spans
+from bot.pilots.access import AskPlatformFirst
 from bot.pilots.models import Person, Workspace
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -53,6 +55,10 @@ class _LookUpFirst(Exception):
 
 
 class Golive:
+    OUTAGE_RETRY_SECONDS = 1.0
+    """How long a read waits before its one more try when the database could not be
+    reached (a restart or a failover is often over by then)."""
+
     def __init__(
         self,
         *,
@@ -97,10 +103,13 @@ class Golive:
         """The form named ``name`` completing ``draft``, built for the caller now, as the
         message offered it; a refusal when it cannot be (the item is gone)."""
         caller = self._with_admin(caller)
-        for attempt in range(3):
+        channels = self._channels(caller)
+        for attempt in range(4):
             try:
                 async with self.uow_factory() as uow:
-                    actor = await self._actor(uow, caller, None, last=attempt == 2)
+                    last = attempt == 3
+                    reads = channels.last_word() if last else channels
+                    actor = await self._actor(uow, caller, None, reads, last=last)
                     build = forms.BUILDERS.get(name or "")
                     if build is None:
                         raise refusal()
@@ -109,8 +118,13 @@ class Golive:
                 return built
             except _FirstContactRace:
                 continue
+            except AskPlatformFirst as ask:
+                channels = await self._ask_channels(caller, ask.channel_ids)
+                continue
             except GoliveError as error:
                 return error_message(error)
+            except StoreUnavailable as error:
+                return unavailable(error)
             except Exception:
                 return _went_wrong("form failed")
         raise AssertionError("the last attempt never raises _FirstContactRace")
@@ -118,6 +132,16 @@ class Golive:
     async def home(self, caller: Caller) -> Message | None:
         """The caller's ``home`` view, read without creating or changing any row: the Slack
         App Home shows it to whoever opens the tab. None when golive has never met them."""
+        for attempt in range(2):
+            try:
+                return await self._home(caller)
+            except StoreUnavailable as error:
+                if attempt == 1:
+                    return unavailable(error)
+                await asyncio.sleep(self.OUTAGE_RETRY_SECONDS)
+        raise AssertionError("the second attempt returns")
+
+    async def _home(self, caller: Caller) -> Message | None:
         async with self.uow_factory() as uow:  # never committed
             workspace = await uow.workspaces.get_by_external(caller.platform, caller.workspace_id)
             if workspace is None or workspace.id is None:
@@ -136,20 +160,34 @@ class Golive:
         # The first commands of a new workspace or person may arrive together; one that
         # finds the row created by another meanwhile runs again, in a new transaction that
         # sees it. The workspace and then the person can each be lost once; a command that
-        # names people golive has not met runs once more after asking their platform.
+        # names people golive has not met runs once more after asking their platform, and
+        # so does one on pilots whose steering channels the platform must say the caller
+        # can read. A read that found the database unreachable is tried once more.
         started = time.perf_counter()
         handled: list[type[Command]] = []  # what the text parsed to, for the observer
         caller = self._with_admin(caller)
         looked_up: dict[str, PersonInfo] | None = None
+        channels = self._channels(caller)
         reply: Message | None = None
-        for attempt in range(4):
+        retried = False
+        for attempt in range(6):
+            last = attempt == 5
+            reads = channels.last_word() if last else channels
             try:
-                reply = await self._run_once(caller, read, handled, looked_up, last=attempt == 3)
+                reply = await self._run_once(caller, read, handled, looked_up, reads, last=last)
                 break
             except _FirstContactRace:
                 continue
             except _LookUpFirst as first:
                 looked_up = await self._look_up(caller, first.user_ids)
+            except AskPlatformFirst as ask:
+                channels = await self._ask_channels(caller, ask.channel_ids)
+            except StoreUnavailable as error:
+                if retried or not self._reads_only(read, handled):
+                    reply = unavailable(error)
+                    break
+                retried = True  # nothing ran: a read is tried once more
+                await asyncio.sleep(self.OUTAGE_RETRY_SECONDS)
         assert reply is not None
         if self.observe is not None:
             kind = handled[-1] if handled else None
@@ -162,12 +200,13 @@ class Golive:
         read: Callable[[datetime], Command],
         handled: list[type[Command]],
         looked_up: dict[str, PersonInfo] | None,
+        channels: ChannelReads,
         *,
         last: bool,
     ) -> Message:
         try:
             async with self.uow_factory() as uow:
-                actor = await self._actor(uow, caller, looked_up, last=last)
+                actor = await self._actor(uow, caller, looked_up, channels, last=last)
                 command = read(actor.local_now(self.clock))
                 handled.append(type(command))
                 if looked_up is None and not last:
@@ -180,8 +219,10 @@ class Golive:
                     raise GoliveError(_("That command is not available yet."))
                 reply = await handler(command, uow=uow, actor=actor, clock=self.clock)
                 await uow.commit()
-        except (_FirstContactRace, _LookUpFirst):
-            raise
+        except (_FirstContactRace, _LookUpFirst, AskPlatformFirst):
+            raise  # rolled back: the next attempt sees what the platform said
+        except StoreUnavailable:
+            raise  # nothing was written: _run answers, after one more try for a read
         except GoliveError as error:
             return error_message(error)
         except Exception:
@@ -195,6 +236,7 @@ class Golive:
         uow: UnitOfWork,
         caller: Caller,
         looked_up: dict[str, PersonInfo] | None,
+        channels: ChannelReads,
         *,
         last: bool,
     ) -> Actor:
@@ -207,7 +249,13 @@ class Golive:
                 raise _FirstContactRace from None
             raise
         use_language(person.locale or caller.locale)
-        return Actor(caller=caller, workspace=workspace, person=person, looked_up=looked_up or {})
+        return Actor(
+            caller=caller,
+            workspace=workspace,
+            person=person,
+            looked_up=looked_up or {},
+            channels=channels,
+        )
 
     async def _strangers(self, uow: UnitOfWork, actor: Actor, command: Command) -> list[str]:
         """The people the command names that golive has no row for yet, when their
@@ -238,6 +286,39 @@ class Golive:
             if info is not None:
                 found[user_id] = info
         return found
+
+    def _channels(self, caller: Caller) -> ChannelReads:
+        """What the core knows of the channels the caller can read before asking: nothing
+        when their platform can tell, else that they read every channel (the console)."""
+        gateway = self.gateways.get(caller.platform)
+        return ChannelReads(checked=isinstance(gateway, ChannelMembership))
+
+    async def _ask_channels(self, caller: Caller, channel_ids: frozenset[str]) -> ChannelReads:
+        """The platform's answer for ``channel_ids``, asked with no transaction open. A
+        failed answer leaves the channels unreadable: the caller sees the pilots that name
+        them and nothing more."""
+        gateway = self.gateways.get(caller.platform)
+        readable: set[str] = set()
+        if isinstance(gateway, ChannelMembership):
+            try:
+                readable = await gateway.readable_channels(
+                    caller.workspace_id, caller.user_id, sorted(channel_ids)
+                )
+            except Exception as error:
+                log.warning("channel membership check failed (%s)", type(error).__name__)
+        return ChannelReads(checked=True, answered=True, readable=frozenset(readable & channel_ids))
+
+    def _reads_only(
+        self, read: Callable[[datetime], Command], handled: list[type[Command]]
+    ) -> bool:
+        """Whether the command changes nothing, so that running it again is safe; read from
+        the text again when the database failed before it was parsed."""
+        if handled:
+            return handled[-1].READ_ONLY
+        try:
+            return read(self.clock.now()).READ_ONLY
+        except Exception:  # it would not parse: say the database is away, not why
+            return False
 
     def _with_admin(self, caller: Caller) -> Caller:
         if caller.user_id in self.admins and not caller.is_admin:
@@ -287,6 +368,19 @@ def _went_wrong(what: str) -> Message:
     return Message(
         text=_("Something went wrong on our side (incident {id}); nothing was changed.").format(
             id=incident
+        ),
+        private=True,
+        refused=True,
+    )
+
+
+def unavailable(error: StoreUnavailable) -> Message:
+    """The database could not be reached: nothing ran, and trying again later helps."""
+    log.warning("database unavailable, command not run: %s", error)
+    return Message(
+        text=_(
+            "golive cannot reach its database right now; nothing was changed — "
+            "try again in a minute."
         ),
         private=True,
         refused=True,

@@ -55,8 +55,12 @@ def to_conflict(error: IntegrityError, candidates: Iterable[object]) -> Conflict
     found = _unique_of(error)
     template = MESSAGES.get(found[0]) if found is not None else None
     if found is None or template is None:
-        # Not a clash a user can cause and fix (or a message is missing): keep the detail.
-        log.warning("integrity error without a conflict message: %s", error.orig)
+        # Not a clash a user can cause and fix (or a message is missing). Name the
+        # constraint only: the driver's text can quote the row's values.
+        log.warning(
+            "integrity error without a conflict message: %s",
+            found[0] if found is not None else type(error.orig).__name__,
+        )
         return Conflict(_generic())
     culprit = _first_of_table(candidates, found[1])
     if culprit is None:

@@ -9,6 +9,7 @@ from storage.digests import map_digests
 from storage.pilots import map_pilots
 from storage.polls import map_polls
 from storage.reminders import map_reminders
+from storage.seen import map_seen_keys
 from storage.teams import map_teams
 
 _lock = threading.Lock()
@@ -27,4 +28,5 @@ def configure() -> None:
         map_reminders()
         map_digests()
         map_teams()
+        map_seen_keys()
         _configured = True

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Dialect,
     ForeignKey,
     Index,
     Integer,
@@ -22,11 +23,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import relationship
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.types import TypeDecorator
 
 from bot.polls.models import Choice, Decision, Poll, PollStatus, Vote, Voter
 from storage.base import mapper_registry, metadata
 from storage.conflicts import to_conflict
+from storage.secrets import EncryptedText, keys_of
 from storage.types import UTCDateTime, str_enum
+
+
+class EncryptedChoice(TypeDecorator[Choice]):
+    """A vote's choice, encrypted with the database's keys (storage.secrets): a backup
+    taken while a secret poll is open cannot tell who chose what. Every choice is shorter
+    than a cipher block, so all of them encrypt to tokens of the same length."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Choice | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else keys_of(dialect).encrypt(Choice(value).value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Choice | None:
+        return None if value is None else Choice(keys_of(dialect).decrypt(value))
+
 
 polls = Table(
     "polls",
@@ -70,9 +89,11 @@ poll_votes = Table(
     Column("id", Integer, primary_key=True),
     Column("poll_id", ForeignKey("polls.id", ondelete="CASCADE"), nullable=False),
     Column("person_id", ForeignKey("people.id"), nullable=False),
-    # NULL after a secret poll closes: the choice is then only in the decision's counts.
-    Column("choice", str_enum(Choice, "choice")),
-    Column("text", Text),
+    # Encrypted (nothing queries them in SQL). The choice is NULL after a secret poll
+    # closes: it is then only in the decision's counts. The reason is padded, and encrypted
+    # even when there is none: its presence would tell a Go from a No-go.
+    Column("choice", EncryptedChoice()),
+    Column("text", EncryptedText(padded=True)),
     Column("cast_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime),
     UniqueConstraint("poll_id", "person_id"),

@@ -24,6 +24,8 @@ from storage.db import Database, alembic_config
 
 PG_SERVER = os.environ.get("GOLIVE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
+# GOLIVE_SECRET_KEY for the tests (PostgreSQL needs one): a test key, never a real one.
+TEST_SECRET_KEY = "6FHfWjoNArRCbzE0uqKcUI1VH6f_B_ogvQfU6QXDx7E="
 
 
 # --- offline guard ---------------------------------------------------------------------
@@ -79,6 +81,12 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield reached
     if reached:
         pytest.fail("test tried to reach the network: " + "; ".join(reached))
+
+
+@pytest.fixture(autouse=True)
+def _secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings read in a test (and `golive serve` started by one) have the test key."""
+    monkeypatch.setenv("GOLIVE_SECRET_KEY", TEST_SECRET_KEY)
 
 
 # --- databases -------------------------------------------------------------------------
@@ -203,7 +211,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    db = Database(database_url)
+    db = Database(database_url, secret_key=TEST_SECRET_KEY)
     yield db
     await db.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -53,6 +54,10 @@ class FakeChatGateway:
     ``fail_next(...)`` queues failures for the next calls; ``outage = Failure(...)`` fails
     every call until it is set back to None. Failed calls are counted in ``attempts`` but
     never recorded as sent.
+
+    Channels are readable by everyone unless listed in ``private`` (channel id -> member
+    ids); ``membership_asked`` records each ``readable_channels`` question, and
+    ``before_membership`` (if set) runs first, to check what the caller holds open.
     """
 
     platform: str = "console"
@@ -61,6 +66,9 @@ class FakeChatGateway:
     people: dict[tuple[str, str], PersonInfo] = field(default_factory=dict)
     outage: Failure | None = None
     attempts: int = 0
+    private: dict[str, set[str]] = field(default_factory=dict)
+    membership_asked: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    before_membership: Callable[[], None] | None = None
     _queued: deque[Failure] = field(default_factory=deque)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -97,6 +105,14 @@ class FakeChatGateway:
 
     async def lookup_person(self, workspace_id: str, user_id: str) -> PersonInfo | None:
         return self.people.get((workspace_id, user_id))
+
+    async def readable_channels(
+        self, workspace_id: str, user_id: str, channel_ids: Collection[str]
+    ) -> set[str]:
+        if self.before_membership is not None:
+            self.before_membership()
+        self.membership_asked.append((workspace_id, user_id, tuple(sorted(channel_ids))))
+        return {c for c in channel_ids if c not in self.private or user_id in self.private[c]}
 
     # --- reading the transcript ------------------------------------------------------
 

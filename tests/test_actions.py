@@ -180,3 +180,10 @@ async def test_a_submitted_form_runs_its_completed_command(golive: Golive) -> No
         assert pilot is not None
         item = pilot.item(7)
         assert item is not None and item.status == ItemStatus.DONE
+
+
+def test_a_payload_nested_too_deep_for_the_parser_is_refused() -> None:
+    deep = '{"v":1,"c":"Help","a":' + "[" * 1980 + "]" * 1980 + "}"
+    assert len(deep) <= 4000  # within the size a payload may have
+    with pytest.raises(UsageError):
+        decode(deep)

@@ -3,6 +3,8 @@ and the foundation script replayed in-process and through `golive shell --script
 
 from __future__ import annotations
 
+import io
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from adapters.cli import main
 from adapters.console.gateway import ConsoleGateway
 from adapters.console.render import progress_bar, render
-from adapters.console.session import ConsoleSession, clock_target
+from adapters.console.session import ClockOutOfRange, ConsoleSession, clock_target
 from adapters.console.shell import replay
 from bot import commands as c
 from bot.actions import Draft
@@ -251,3 +253,101 @@ def test_foundation_script_through_golive_shell(
     transcript = capsys.readouterr().out
     assert transcript.startswith("# The foundation:")
     check_transcript(transcript)
+
+
+# --- hostile input: extreme clocks and scripts that are not UTF-8 --------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["9999-12-31", "+100000w", "+99999999999999d", "+5000000d", "1999-12-31T23:59Z", "0001-01-01"],
+)
+def test_the_clock_stays_within_the_supported_years(text: str) -> None:
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    with pytest.raises(ClockOutOfRange):
+        clock_target(text, now)
+
+
+def test_the_clock_reaches_the_first_and_last_supported_years() -> None:
+    now = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    assert clock_target("2100-12-31T23:59Z", now) == datetime(2100, 12, 31, 23, 59, tzinfo=UTC)
+    assert clock_target("2000-01-01T00:00Z", now) == datetime(2000, 1, 1, tzinfo=UTC)
+
+
+async def test_an_extreme_clock_move_is_refused_at_once(
+    golive: Golive, clock: MovableClock
+) -> None:
+    out: list[str] = []
+    session = ConsoleSession(golive=golive, clock=clock, write=out.append, user="amal")
+    moved: list[datetime] = []
+
+    async def hook(s: ConsoleSession) -> None:
+        moved.append(s.clock.now())
+
+    session.after_clock_move.append(hook)
+
+    async def no_input(label: str) -> str | None:
+        return None
+
+    for move in (":clock 9999-12-31", ":clock +100000w", ":clock +99999999999999d"):
+        await session.handle(move, no_input)
+        assert out[-1] == (
+            "(the clock stays between 2000-01-01 and 2100-12-31; it is still "
+            "Tue 2026-12-01 09:00 UTC)"
+        )
+    assert moved == [] and clock.now() == datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def test_a_script_that_is_not_utf8_is_refused_with_its_line(
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    script = tmp_path / "latin1.txt"
+    script.write_bytes('new churn "Churn"\nstatus churn\nnew crm "Caf\xe9"\n'.encode("latin-1"))
+    assert main(["shell", "--script", str(script)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"golive shell: {script} is not UTF-8 text (byte 0xe9 on line 3); "
+        "save it as UTF-8 and run it again\n"
+    )
+
+
+def test_piped_input_that_is_not_utf8_is_refused_too(
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"help\n\xff\xfe\n")))
+    assert main(["shell"]) == 2
+    assert "standard input is not UTF-8 text (byte 0xff on line 2)" in capsys.readouterr().err
+
+
+def test_a_utf8_script_with_a_byte_order_mark_runs(
+    sqlite_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    script = tmp_path / "bom.txt"
+    script.write_bytes('new churn "نموذج التسرب"\n'.encode("utf-8-sig"))
+    assert main(["shell", "--script", str(script), "--clock", "2026-12-01T09:00Z"]) == 0
+    assert "Pilot نموذج التسرب (churn) created" in capsys.readouterr().out
+
+
+def test_a_start_clock_outside_the_supported_years_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["shell", "--clock", "9999-12-31T00:00Z"])
+    assert exit_.value.code == 2
+    assert "outside the years golive supports (2000 to 2100)" in capsys.readouterr().err

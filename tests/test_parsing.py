@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from bot import commands as c
 from bot.actions import Draft
-from bot.errors import UsageError
+from bot.errors import GoliveError, UsageError
 from bot.help import GROUPS, usage, usage_line
 from bot.parsing import SPECS, Reference, command_line, complete, parse, quote
+from bot.parsing_text import BIDI_CONTROLS
 from bot.parsing_tokens import Token, tokenize
 from bot.pilots.models import KpiKind, Role, Stage
 
@@ -496,7 +497,9 @@ def test_quoted_text_is_never_an_option_or_a_flag() -> None:
 
 
 printable = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=200
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters=BIDI_CONTROLS),
+    min_size=1,
+    max_size=200,
 ).filter(lambda s: s.strip() == s and s != "")
 
 
@@ -577,12 +580,167 @@ def test_every_command_but_help_has_its_spec() -> None:
     assert set(SPECS) | {c.Help} == set(c.Command.__subclasses__())
 
 
+# --- hostile text and clocks: refused with a clear message, never an overflow ----------------
+
+END_OF_TIME = datetime(9999, 12, 31, 22, 0, tzinfo=DUBAI)
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        ("checklist churn add Pen due:+2w", END_OF_TIME),  # overflowed: OverflowError
+        ("checklist churn due 3 tomorrow", END_OF_TIME),
+        ("checklist churn due 3 fri", END_OF_TIME),
+        ("checklist churn due 3 today", datetime(1, 1, 1, tzinfo=UTC)),
+        ("poll churn closes:+48h", END_OF_TIME),
+        ("poll churn closes:+3d", datetime(9999, 12, 31, 23, 59, tzinfo=ZoneInfo("Etc/GMT+12"))),
+        ("poll churn closes:+1h", datetime(1, 1, 1, 0, 0, tzinfo=DUBAI)),
+        ("checklist churn due 3 +1d", datetime(2100, 12, 31, 12, 0, tzinfo=UTC)),
+        ("checklist churn due 3 +520w", datetime(2099, 6, 1, 9, 0, tzinfo=UTC)),
+        ('new churn "x" golive:1999-12-31', NOW),
+        ('new churn "x" golive:2101-01-01', NOW),
+        ("poll churn closes:2101-01-01", NOW),
+        ('poll churn closes:"2101-01-01 09:00"', NOW),
+    ],
+)
+def test_dates_outside_2000_to_2100_are_refused_by_name(text: str, now: datetime) -> None:
+    error = refused(text, now)
+    assert "is out of range (2000 to 2100)." in error.message
+    assert error.usage is not None
+
+
+def test_the_first_and_last_supported_days_are_accepted() -> None:
+    assert p('new churn "x" golive:2000-01-01').golive == date(2000, 1, 1)  # type: ignore[attr-defined]
+    assert p('new churn "x" golive:2100-12-31').golive == date(2100, 12, 31)  # type: ignore[attr-defined]
+    late = datetime(2100, 12, 30, 9, 0, tzinfo=UTC)
+    assert p("checklist churn due 3 tomorrow", late).due == date(2100, 12, 31)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ('new churn "Churn\x00model"', "U+0000"),
+        ('checklist churn add "Pen \x1b[31mtest\x1b[0m"', "U+001B"),  # an ANSI colour
+        ('vote churn no-go "too \x9b2J risky"', "U+009B"),  # the C1 escape
+        ("status churn\x07", "U+0007"),
+        ('kpi churn add "Time\x7f" kind:time unit:min baseline:1 target:2', "U+007F"),
+        ('new churn "two\nlines"', "U+000A"),  # a name is one line
+        ('new churn "tab\tbed"', "U+0009"),
+        ("committee churn add @am\x08al security", "U+0008"),
+    ],
+)
+def test_control_characters_are_refused(text: str, found: str) -> None:
+    error = refused(text)
+    assert error.message == f"Control characters are not allowed (found {found})."
+
+
+def test_free_text_keeps_tabs_and_line_breaks() -> None:
+    vote = p('vote churn no-go "no rollback:\n- step one\tpending\r\n- step two"')
+    assert vote.text == "no rollback:\n- step one\tpending\r\n- step two"  # type: ignore[attr-defined]
+
+
+def test_a_form_refuses_control_characters_as_typing_would() -> None:
+    draft = Draft.of(c.CastVote, key="churn", choice="no-go")
+    with pytest.raises(UsageError) as caught:
+        complete(draft, {"reason": "fine\x00"}, now_local=NOW)
+    assert caught.value.message == "Control characters are not allowed (found U+0000)."
+    assert caught.value.usage == usage_line("vote")
+
+
+RLO, PDF, LRE, RLI, PDI = "\u202e", "\u202c", "\u202a", "\u2067", "\u2069"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (f'new churn "{RLO}lanif"', "The pilot name contains an invisible text-direction "
+         "control (U+202E) that changes how it reads; remove it."),
+        (f'new churn "{RLO}lanif{PDF}"', "The pilot name contains"),  # balanced, still reversed
+        (f'new churn "{LRE}x"', "(U+202A)"),
+        (f'new churn "{RLI}x"', "(U+2067)"),  # an isolate left open
+        (f'new churn "x{PDI}"', "(U+2069)"),  # an isolate closed that was never opened
+        (f'kpi churn add "{RLO}emit" kind:time unit:h baseline:1 target:2', "The KPI name"),
+        (f'kpi churn add "Time" kind:time unit:{RLO}nim baseline:1 target:2', "The unit contains"),
+        (f"status chu{RLO}rn", "The pilot key contains"),
+        (f"committee churn add @{RLO}lama security", "The person's name contains"),
+        (f'new churn "x" #{RLO}spo', "The channel name contains"),
+    ],
+)  # fmt: skip
+def test_direction_controls_are_refused_in_names_and_keys(text: str, message: str) -> None:
+    assert message in refused(text).message
+
+
+def test_arabic_and_balanced_isolates_in_names_are_untouched() -> None:
+    assert p('new churn "نموذج التسرب"').name == "نموذج التسرب"  # type: ignore[attr-defined]
+    isolated = f"Churn {RLI}نموذج{PDI} v2"
+    assert p(f'new churn "{isolated}"').name == isolated  # type: ignore[attr-defined]
+    marked = "نموذج\u200f (v2)"  # a right-to-left mark is not an override
+    assert p(f'kpi churn record "{marked}" 3').name == marked  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        (f"approved {RLO}ton{PDF} yet", "approved ton yet"),  # overrides and embeddings go
+        (f"{LRE}a{PDF}b", "ab"),
+        (f"{RLI}سبب", f"{RLI}سبب{PDI}"),  # an open isolate is closed where its line ends
+        (f"a{RLI}b\nc{PDI}d", f"a{RLI}b{PDI}\ncd"),  # a stray end is dropped
+        (f"{RLI}{RLI}x{PDI}", f"{RLI}{RLI}x{PDI}{PDI}"),
+        ("سبب واضح: لا يوجد تراجع", "سبب واضح: لا يوجد تراجع"),  # Arabic stays as typed
+        (f"ok {RLI}مرحبا{PDI} ok", f"ok {RLI}مرحبا{PDI} ok"),
+    ],
+)
+def test_free_text_has_direction_controls_neutralised(typed: str, stored: str) -> None:
+    vote = p(f"vote churn no-go {quote(typed)}")
+    assert vote.text == stored  # type: ignore[attr-defined]
+    assert p(command_line(vote)) == vote  # neutralising twice changes nothing
+    waive = complete(
+        Draft.of(c.ChecklistWaive, key="churn", number=2), {"reason": typed}, now_local=NOW
+    )
+    assert waive.reason == stored  # type: ignore[attr-defined]
+
+
+def test_invisible_characters_are_shown_visibly_in_error_messages() -> None:
+    assert refused(f"sta{RLO}tus churn").message.startswith("Unknown command `sta<U+202E>tus`.")
+    assert "`<U+202E>x`" in refused(f"help {RLO}x").message
+    assert "`<U+2067>x`" in refused(f"stage churn {RLI}x").message
+
+
+# As many direction controls and line breaks as anything else (a text strategy's alphabet
+# would draw them once in hundreds of characters).
+bidi_text = st.lists(
+    st.one_of(
+        st.sampled_from(BIDI_CONTROLS + "\n"),
+        st.characters(blacklist_categories=("Cc", "Cs")),
+    ),
+    min_size=1,
+    max_size=40,
+).map("".join)
+
+
+@given(bidi_text)
+def test_any_free_text_is_stored_with_no_override_and_balanced_isolates(typed: str) -> None:
+    try:
+        vote = p(f"vote churn no-go {quote(typed)}")
+    except UsageError:
+        return  # empty once trimmed
+    stored: str = vote.text  # type: ignore[attr-defined]
+    assert not any(ch in "\u202a\u202b\u202c\u202d\u202e" for ch in stored)
+    depth = 0
+    for ch in stored + "\n":  # each line closes what it opens
+        depth += 1 if ch in "\u2066\u2067\u2068" else -1 if ch == PDI else 0
+        assert depth >= 0
+        assert ch != "\n" or depth == 0
+    assert p(command_line(vote)) == vote
+
+
 # --- no input makes the parser fail in any other way -------------------------------------------
 
 VOCABULARY = sorted(
     {word for _g, entries in GROUPS for e in entries for ex in e.examples for word in ex.split()}
     | {'"', "“", "”", "„", "\\", ":", "#", "@", "<", ">", "|", "+", "-", "0", "-1", "24:00"}
-    | {"9999-12-31", "0001-01-01", "+999999h"}
+    | {"9999-12-31", "0001-01-01", "+999999h", "1999-12-31", "2101-01-01", "+520w", "+8784h"}
+    | {"\x1b[31m", "\u202e", "\u2067", "\u2069", "\x85", "\t", "\n", "عربي"}
     | {"closes:", "tz:", "hours:", "weekend:", "nan", "inf", "٣", "\u00a0", "\x00", ""}
 )
 command_like = st.lists(
@@ -593,13 +751,46 @@ command_like = st.lists(
 ).map(" ".join)
 
 
+ZONES = [UTC, DUBAI, NEW_YORK, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12")]
+# The supported years, and the very ends of Python's calendar (a server clock gone wrong, a
+# console `:clock` before it was bounded): the parser must refuse there, never overflow.
+clocks = st.one_of(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 12, 31, 23, 59),
+        timezones=st.sampled_from(ZONES),
+    ),
+    st.builds(
+        datetime.combine,
+        st.sampled_from(
+            [date.min, date(1, 1, 2), date(1999, 12, 31), date(2101, 1, 1), date(9999, 12, 30),
+             date.max]
+        ),
+        st.sampled_from([time.min, time(12), time.max]),
+        st.sampled_from([*ZONES, None]),
+    ),
+)  # fmt: skip
+
+
+DATE_WORDS = ["today", "tomorrow", "fri", "+1d", "+2w", "+3660d", "+520w", "+48h", "+8784h"]
+dated_like = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(
+            ["checklist churn due 3 ", 'checklist churn add "x" due:', "poll churn closes:",
+             'new churn "x" golive:', 'kpi churn record "x" 3 at:', "poll churn closes:+1d "]
+        ),
+        st.one_of(st.sampled_from([*DATE_WORDS, "2100-12-31", "2000-01-01 09:00"]), st.text()),
+    ),
+)  # fmt: skip
+
+
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(st.text(), command_like))
-def test_any_text_gives_a_command_or_a_usage_error(text: str) -> None:
-    for now in (NOW, datetime(2026, 3, 8, 1, 59, tzinfo=NEW_YORK)):
+@given(st.one_of(st.text(), command_like, dated_like), clocks)
+def test_any_text_gives_a_command_or_a_usage_error(text: str, clock: datetime) -> None:
+    for now in (NOW, datetime(2026, 3, 8, 1, 59, tzinfo=NEW_YORK), clock):
         try:
             assert isinstance(parse(text, now_local=now), c.Command)
-        except UsageError as error:
+        except GoliveError as error:  # UsageError, or any refusal the core can show
             assert error.message
 
 

@@ -4,6 +4,7 @@ the right tally, even when one voter votes twice at the same moment."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from collections.abc import AsyncIterator
 
@@ -29,7 +30,7 @@ async def pg_database(database_url: str) -> AsyncIterator[Database]:
     # The shared `database_url` fixture, on PostgreSQL only (the test's parametrisation);
     # not `from conftest import ...`: with tests/slack or tests/teams collected first,
     # `conftest` names their conftest, not this directory's.
-    database = Database(database_url)
+    database = Database(database_url, secret_key=os.environ["GOLIVE_SECRET_KEY"])
     yield database
     await database.dispose()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from adapters.console.gateway import ConsoleGateway
 from adapters.console.render import buttons, render
@@ -20,6 +20,7 @@ from bot.context import Caller
 from bot.i18n import _
 from bot.messages import Button, ChoiceInput, DateInput, Message, TextInput
 from bot.parsing import command_line
+from bot.parsing_time import MAX_YEAR, MIN_YEAR
 from bot.service import Golive
 
 Ask = Callable[[str], Awaitable[str | None]]
@@ -32,7 +33,8 @@ HELP = """Console directives:
   :as @person      type as someone else (people are created on first mention)
   :in #channel     move to another channel (the steering channel of new pilots)
   :click N         press button [N] of the last messages shown
-  :clock +3d       move the clock (+2h, +30m, +1w, or an ISO instant like 2026-12-01T09:00Z)
+  :clock +3d       move the clock (+2h, +30m, +1w, or an ISO instant like 2026-12-01T09:00Z;
+                   years 2000 to 2100)
   :quit            leave
 Anything else is a golive command, with or without /golive: try `help`."""
 
@@ -40,13 +42,27 @@ _STEP = re.compile(r"^\+(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
+class ClockOutOfRange(ValueError):
+    """A clock move past the years golive supports."""
+
+
 def clock_target(text: str, now: datetime) -> datetime:
-    """``+3d``/``+2h``/``+30m``/``+1w`` from ``now``, or an ISO instant (UTC if naive)."""
+    """``+3d``/``+2h``/``+30m``/``+1w`` from ``now``, or an ISO instant (UTC if naive); a
+    :class:`ClockOutOfRange` outside the supported years (each move replays the sweep over
+    the time passed, and dates are read only from 2000 to 2100)."""
     step = _STEP.match(text.strip())
-    if step:
-        return now + timedelta(**{_UNITS[step.group(2)]: int(step.group(1))})
-    instant = datetime.fromisoformat(text.strip())
-    return instant if instant.tzinfo else instant.replace(tzinfo=now.tzinfo)
+    try:
+        if step:
+            target = now + timedelta(**{_UNITS[step.group(2)]: int(step.group(1))})
+        else:
+            instant = datetime.fromisoformat(text.strip())
+            target = instant if instant.tzinfo else instant.replace(tzinfo=now.tzinfo)
+        year = target.astimezone(UTC).year
+    except OverflowError:  # past Python's calendar
+        raise ClockOutOfRange(text) from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ClockOutOfRange(text)
+    return target
 
 
 def handle_name(text: str, sigil: str) -> str:
@@ -146,6 +162,15 @@ class ConsoleSession:
     async def move_clock(self, text: str) -> None:
         try:
             target = clock_target(text, self.clock.now())
+        except ClockOutOfRange:
+            self.write(
+                _("(the clock stays between {low} and {high}; it is still {now} UTC)").format(
+                    low=f"{MIN_YEAR}-01-01",
+                    high=f"{MAX_YEAR}-12-31",
+                    now=f"{self.clock.now():%a %Y-%m-%d %H:%M}",
+                )
+            )
+            return
         except ValueError:
             self.write(_("(the clock takes +3d, +2h, +30m, +1w or an ISO instant)"))
             return

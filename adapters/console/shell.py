@@ -22,6 +22,8 @@ from adapters.console.session import ConsoleSession
 from adapters.scheduler import console_setup
 from adapters.settings import SettingsError, load_settings
 from bot.clock import MovableClock
+from bot.i18n import _
+from bot.parsing_time import MAX_YEAR, MIN_YEAR
 
 SessionSetup = Callable[[ConsoleSession, Runtime], None]
 SESSION_SETUP: list[SessionSetup] = [console_setup]
@@ -32,9 +34,32 @@ wire themselves in (the scheduler adds its sweep to ``session.after_clock_move``
 def _instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
-    except ValueError as error:
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if not MIN_YEAR <= value.astimezone(UTC).year <= MAX_YEAR:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is outside the years golive supports ({MIN_YEAR} to {MAX_YEAR})"
+            )
+    except (ValueError, OverflowError) as error:
         raise argparse.ArgumentTypeError(f"not an ISO instant: {text!r}") from error
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value
+
+
+class ScriptError(Exception):
+    """A script that cannot be read; the message is for the person who ran it."""
+
+
+def _lines(data: bytes, source: str) -> Iterator[str]:
+    """The lines of a script, which must be UTF-8 (a byte-order mark is skipped); a
+    :class:`ScriptError` naming the line of the first byte that is not."""
+    try:
+        return iter(data.decode("utf-8-sig").splitlines())
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        byte = data[error.start]
+        raise ScriptError(
+            f"{source} is not UTF-8 text (byte 0x{byte:02x} on line {line}); "
+            "save it as UTF-8 and run it again"
+        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,14 +85,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"golive: configuration error: {error}", file=sys.stderr)
         return 2
     lines: Iterator[str] | None = None
-    if args.script is not None:
-        try:
-            lines = iter(args.script.read_text(encoding="utf-8").splitlines())
-        except OSError as error:
-            print(f"golive shell: cannot read {args.script}: {error.strerror}", file=sys.stderr)
-            return 2
-    elif not sys.stdin.isatty():
-        lines = iter(sys.stdin.read().splitlines())
+    try:
+        if args.script is not None:
+            lines = _lines(args.script.read_bytes(), str(args.script))
+        elif not sys.stdin.isatty():
+            lines = _lines(sys.stdin.buffer.read(), "standard input")
+    except OSError as error:
+        source = args.script or "standard input"
+        print(f"golive shell: cannot read {source}: {error.strerror}", file=sys.stderr)
+        return 2
+    except ScriptError as error:
+        print(f"golive shell: {error}", file=sys.stderr)
+        return 2
     return asyncio.run(_main(args, settings, lines))
 
 
@@ -134,5 +163,8 @@ async def interactive(session: ConsoleSession) -> None:
         except (EOFError, KeyboardInterrupt):
             session.write("")
             return
+        except UnicodeDecodeError:  # a terminal that is not set to UTF-8
+            session.write(_("(that line is not UTF-8 text; nothing was run)"))
+            continue
         if not await session.handle(line, ask):
             return

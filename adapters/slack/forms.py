@@ -81,18 +81,23 @@ def render_form(form: Form, *, metadata: str | None = None) -> JSON:
 
 
 def submitted_values(state_values: Mapping[str, Any]) -> dict[str, str]:
-    """A view_submission's ``state.values`` as ``{input name: text}``."""
+    """A view_submission's ``state.values`` as ``{input name: text}``; anything that is not
+    an input's state (Slack never sends it) reads as empty."""
     values: dict[str, str] = {}
     for block_id, elements in state_values.items():
-        element: Mapping[str, Any] = elements.get(INPUT_ACTION_ID) or next(
-            iter(elements.values()), {}
-        )
+        if not isinstance(elements, Mapping):
+            values[str(block_id)] = ""
+            continue
+        element: Any = elements.get(INPUT_ACTION_ID) or next(iter(elements.values()), {})
+        if not isinstance(element, Mapping):
+            element = {}
         kind = element.get("type")
         if kind == "datepicker":
             value = element.get("selected_date")
         elif kind == "static_select":
-            value = (element.get("selected_option") or {}).get("value")
+            option = element.get("selected_option")
+            value = option.get("value") if isinstance(option, Mapping) else None
         else:
             value = element.get("value")
-        values[block_id] = value or ""
+        values[str(block_id)] = value if isinstance(value, str) else ""
     return values

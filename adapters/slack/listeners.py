@@ -9,7 +9,6 @@ core and answers through ``respond()`` (the payload's response_url).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -22,8 +21,9 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack import forms, home, inbound, render
-from adapters.slack.gateway import SlackGateway, TtlCache, display_name
+from adapters.slack import forms, home, inbound, render, wire
+from adapters.slack.gateway import SlackGateway, display_name
+from adapters.slack.replay import SeenEvents
 from bot import actions
 from bot.context import Caller
 from bot.delivery.models import Conversation, DeliveryFailed
@@ -40,20 +40,6 @@ ACTION_PATTERN = re.compile(r"^golive:")
 FORM_INLINE_SECONDS = 2.0
 
 
-class SeenEvents:
-    """Event ids already taken, for a while: Slack retries events it thinks were lost, and a
-    retry can arrive while the first delivery is still being handled."""
-
-    def __init__(self, *, ttl: float = 3600, size: int = 10000) -> None:
-        self._cache = TtlCache(ttl=ttl, size=size)
-
-    def first_time(self, event_id: str) -> bool:
-        if self._cache.get(event_id) is not None:
-            return False
-        self._cache.put(event_id, True)
-        return True
-
-
 def reply_body(message: Message) -> JSON:
     """A core reply as a response_url body: private ones ephemeral, others in the channel."""
     body = render.render_message(message)
@@ -63,10 +49,10 @@ def reply_body(message: Message) -> JSON:
 
 
 class Listeners:
-    def __init__(self, *, golive: Golive, gateway: SlackGateway) -> None:
+    def __init__(self, *, golive: Golive, gateway: SlackGateway, seen: SeenEvents) -> None:
         self.golive = golive
         self.gateway = gateway
-        self.seen = SeenEvents()
+        self.seen = seen
 
     # --- translation -------------------------------------------------------------------
 
@@ -103,11 +89,14 @@ class Listeners:
     async def slash_command(self, ack: AsyncAck, command: JSON, respond: AsyncRespond) -> None:
         """``/golive <text>``: the whole command language."""
         await ack()
+        team_id = _team_id(command)
+        if team_id is None:
+            return
         text, references = inbound.to_typed(str(command.get("text") or ""))
         if not text.strip():
             text, references = "help", []
         caller = await self.caller(
-            team_id=str(command.get("team_id")),
+            team_id=team_id,
             user_id=str(command.get("user_id")),
             user_name=command.get("user_name"),
             channel_id=command.get("channel_id"),
@@ -121,7 +110,9 @@ class Listeners:
     ) -> None:
         """A golive button: run its typed action, or open its form in a modal."""
         await ack()
-        team_id = str((body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id"))
+        team_id = _team_id(body)
+        if team_id is None:
+            return
         user = body.get("user") or {}
         channel = body.get("channel") or {}
         channel_id = channel.get("id") or (body.get("container") or {}).get("channel_id")
@@ -133,11 +124,12 @@ class Listeners:
             channel_id=channel_id,
             channel_name=channel.get("name"),
         )
-        value = str(action.get("value") or "")
+        value = _bounded(str(action.get("value") or ""))
         try:
             if str(action.get("action_id", "")).startswith(render.FORM_ACTION_PREFIX):
                 origin = {"channel": channel_id, "response_url": response_url}
-                form = await self._open_form(client, body["trigger_id"], caller, value, origin)
+                trigger_id = str(body.get("trigger_id") or "")
+                form = await self._open_form(client, trigger_id, caller, value, origin)
                 if form is None:
                     return
                 reply = form
@@ -156,10 +148,13 @@ class Listeners:
     ) -> None:
         """A modal's submit: its draft completed with the inputs; a refusal is shown in
         the modal."""
+        team_id = _team_id(body)
+        if team_id is None:
+            await ack()
+            return
         metadata = _metadata(str(view.get("private_metadata") or ""))
         values = forms.submitted_values((view.get("state") or {}).get("values") or {})
         user = body.get("user") or {}
-        team_id = str((body.get("team") or {}).get("id") or user.get("team_id"))
 
         async def work() -> tuple[Caller, Message]:
             caller = await self.caller(
@@ -169,7 +164,7 @@ class Listeners:
                 channel_id=metadata.get("channel"),
             )
             try:
-                draft, _name = actions.decode_draft(metadata.get("action", ""))
+                draft, _name = actions.decode_draft(_bounded(metadata.get("action", "")))
             except UsageError as error:  # metadata golive did not write
                 return caller, error_message(error)
             return caller, await self.golive.submit(caller, draft, values)
@@ -193,7 +188,9 @@ class Listeners:
         """Publish the Home tab each time someone opens it."""
         if event.get("tab", "home") != "home":
             return
-        team_id = str(body.get("team_id") or event.get("team") or "")
+        team_id = _team_id(body if wire.team_id(body) else event)
+        if team_id is None:
+            return
         await self._publish_home(client, team_id, str(event.get("user")))
 
     async def ignore(self) -> None:
@@ -206,7 +203,14 @@ class Listeners:
     ) -> BoltResponse | None:
         """Answer a retried event (same ``event_id``) with 200 and do nothing else."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not self.seen.first_time(str(event_id)):
+        if not event_id:
+            return await next()
+        try:
+            first = await self.seen.first_time(str(event_id))
+        except Exception as error:  # the shared store is down: Slack retries the event later
+            log.warning("slack: event dedupe failed (%s)", type(error).__name__)
+            return BoltResponse(status=503, body="")
+        if not first:
             log.info("duplicate event ignored", extra={"event_id": event_id})
             return BoltResponse(status=200, body="")
         return await next()
@@ -245,7 +249,7 @@ class Listeners:
         response_url = metadata.get("response_url")
         if not reply.private and channel_id:
             await client.chat_postMessage(channel=channel_id, **render.render_message(reply))
-        elif response_url:
+        elif response_url and wire.is_web_address(response_url):
             await AsyncWebhookClient(response_url).send_dict(reply_body(reply))
         else:
             await self._to_person(team_id, caller.user_id, reply)
@@ -265,10 +269,25 @@ class Listeners:
 
 def _metadata(text: str) -> dict[str, str]:
     try:
-        data = json.loads(text)
+        data = wire.loads(text)
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _bounded(payload: str) -> str:
+    """A button's or form's typed action, or nothing (which the core refuses) when its JSON
+    nests deeper than any golive writes: the core's decoder recurses once per level."""
+    return "" if wire.too_deep(payload) else payload
+
+
+def _team_id(body: JSON) -> str | None:
+    """The workspace a payload comes from; None (logged, nothing run, no workspace made)
+    when it names none — Slack always does, so this is not Slack."""
+    team_id = wire.team_id(body)
+    if team_id is None:
+        log.warning("slack: refused a payload that names no workspace")
+    return team_id
 
 
 def register(app: AsyncApp, listeners: Listeners, *, oauth: bool) -> None:

@@ -1,7 +1,9 @@
 """Many workspaces through OAuth: installations and OAuth state in golive's own database.
 
 slack_sdk's SQLAlchemy stores keep their own MetaData; :data:`METADATA` describes the same
-tables so the Alembic migration can create them with the rest of golive's schema.
+tables so the Alembic migrations can create them with the rest of golive's schema. The
+token columns are encrypted at rest: the composition root hands the store storage's
+encrypted column type (this package never imports storage).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import (
     SQLAlchemyOAuthStateStore,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.types import TypeEngine
 
 from adapters.slack.gateway import ClientFor, make_client
 from bot.delivery.models import DeliveryFailed
@@ -28,6 +31,19 @@ BOTS_TABLE = "slack_bots"
 STATES_TABLE = "slack_oauth_states"
 STATE_EXPIRATION_SECONDS = 600
 
+# What someone holding a backup must not be able to use: the tokens, and an incoming
+# webhook's URL (anyone with it can post).
+SECRET_COLUMNS: dict[str, tuple[str, ...]] = {
+    INSTALLATIONS_TABLE: (
+        "bot_token",
+        "bot_refresh_token",
+        "user_token",
+        "user_refresh_token",
+        "incoming_webhook_url",
+    ),
+    BOTS_TABLE: ("bot_token", "bot_refresh_token"),
+}
+
 # The bot scopes golive asks for (the same list as the app manifest).
 SCOPES = [
     "commands",
@@ -36,6 +52,9 @@ SCOPES = [
     "im:write",
     "users:read",
     "files:write",
+    "channels:read",
+    "groups:read",
+    "mpim:read",
 ]
 
 
@@ -44,20 +63,42 @@ def _metadata() -> sqlalchemy.MetaData:
     SQLAlchemyInstallationStore.build_installations_table(metadata, INSTALLATIONS_TABLE)
     SQLAlchemyInstallationStore.build_bots_table(metadata, BOTS_TABLE)
     SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, STATES_TABLE)
+    with_secret_columns(metadata, sqlalchemy.Text())
     return metadata
 
 
+def with_secret_columns(metadata: sqlalchemy.MetaData, secret_type: TypeEngine[str]) -> None:
+    """Give the token columns of slack_sdk's tables in ``metadata`` the type ``secret_type``
+    (the rest of each table as slack_sdk declares it)."""
+    for name, columns in SECRET_COLUMNS.items():
+        sqlalchemy.Table(
+            name,
+            metadata,
+            *(sqlalchemy.Column(column, secret_type) for column in columns),
+            extend_existing=True,
+        )
+
+
 METADATA = _metadata()
-"""slack_sdk's installation, bot and OAuth state tables, for the Alembic migration."""
+"""slack_sdk's installation, bot and OAuth state tables, for the Alembic migrations (the
+token columns as the TEXT the encrypted values are stored in)."""
 
 
-def installation_store(client_id: str, engine: Any) -> AsyncSQLAlchemyInstallationStore:
-    return AsyncSQLAlchemyInstallationStore(
+def installation_store(
+    client_id: str, engine: Any, *, secret_type: TypeEngine[str]
+) -> AsyncSQLAlchemyInstallationStore:
+    """slack_sdk's store over golive's database, its tokens written and read through
+    ``secret_type`` (storage's encrypted text, from the composition root)."""
+    store = AsyncSQLAlchemyInstallationStore(
         client_id=client_id,
         engine=engine,
         installations_table_name=INSTALLATIONS_TABLE,
         bots_table_name=BOTS_TABLE,
     )
+    # The store builds its tables in its own MetaData; every query it makes goes through
+    # these Table objects, so the token columns encrypt and decrypt transparently.
+    with_secret_columns(store.metadata, secret_type)
+    return store
 
 
 def state_store(engine: Any) -> AsyncSQLAlchemyOAuthStateStore:

@@ -28,13 +28,27 @@ def setup_teams(
     """Add POST /api/messages to ``app``; returns the Teams gateway.
 
     ``store`` keeps the conversation references; the composition root passes
-    ``storage.teams.TeamsConversationStore(database.engine)``."""
+    ``storage.teams.TeamsConversationStore(database.engine)``. Without an app id Teams runs
+    unauthenticated (local mode), which only a loopback bind allows: bound anywhere else,
+    Teams is off and the start-up line says why."""
     from adapters.platforms import Added
     from adapters.teams.adapter import GoliveAdapter
     from adapters.teams.bot import GoliveTeamsBot
     from adapters.teams.gateway import TeamsGateway
+    from adapters.teams.local import is_loopback_host
 
-    adapter = GoliveAdapter(runtime.settings, retry=retry)
+    settings = runtime.settings
+    if not settings.microsoft_app_id and not is_loopback_host(settings.golive_host):
+        return Added(
+            platform="teams",
+            gateway=None,
+            note=(
+                f"Teams: off (MICROSOFT_APP_ID not set, and local mode without "
+                f"authentication only runs on a loopback address, not {settings.golive_host}: "
+                "set MICROSOFT_APP_ID, or GOLIVE_HOST=127.0.0.1)"
+            ),
+        )
+    adapter = GoliveAdapter(settings, retry=retry)
     names: dict[tuple[str, str], str] = {}
     gateway = TeamsGateway(adapter=adapter, store=store, clock=runtime.clock, names=names)
     bot = GoliveTeamsBot(
@@ -45,5 +59,6 @@ def setup_teams(
         return await adapter.process(request, bot)
 
     app.router.add_post(ROUTE, messages)
-    mode = "Bot Framework authentication" if runtime.settings.microsoft_app_id else "LOCAL MODE"
+    # Local mode's own warning (adapter.authentication) says who it serves.
+    mode = "Bot Framework authentication" if settings.microsoft_app_id else "LOCAL MODE"
     return Added(platform="teams", gateway=gateway, note=f"Teams: {ROUTE} ({mode})")

@@ -4,6 +4,7 @@ text and card actions into typed commands for golive, and answers with Adaptive 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
@@ -128,6 +129,10 @@ class GoliveTeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             body = await self.on_card_action(turn_context)
             return InvokeResponse(status=200, body=body)
         response: InvokeResponse = await super().on_invoke_activity(turn_context)
+        if response is not None and response.status == HTTPStatus.NOT_IMPLEMENTED:
+            # An invoke golive does not offer (it declares none but card actions): the
+            # caller's mistake, not a fault of golive's, so a 4xx rather than botbuilder's 501.
+            return InvokeResponse(status=HTTPStatus.BAD_REQUEST)
         return response
 
     async def on_card_action(self, turn_context: TurnContext) -> dict[str, Any]:

@@ -4,7 +4,8 @@ conversation references saved in the database."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "teams"
 _GONE = frozenset({403, 404})
+# How long golive trusts a conversation's roster: someone removed from a channel or chat
+# may read its pilots for at most this long.
+MEMBERSHIP_SECONDS = 180.0
 
 
 def to_delivery_failed(error: Exception, what: str) -> DeliveryFailed:
@@ -52,11 +56,15 @@ class TeamsGateway:
         store: ReferenceStore,
         clock: Clock,
         names: dict[tuple[str, str], str] | None = None,
+        membership_seconds: float = MEMBERSHIP_SECONDS,
     ) -> None:
         self.adapter = adapter
         self.store = store
         self.clock = clock
         self.names = names if names is not None else {}  # from mentions, by (tenant, user)
+        self.membership_seconds = membership_seconds
+        # (tenant, conversation, user) -> (monotonic expiry, on the roster)
+        self._rosters: dict[tuple[str, str, str], tuple[float, bool]] = {}
 
     async def post(self, to: Conversation, message: Message) -> MessageRef:
         """Post to a channel, or to a person's personal chat with golive."""
@@ -121,7 +129,7 @@ class TeamsGateway:
         async def read(context: TurnContext) -> None:
             # A continuation activity has no channelData, which TeamsInfo expects.
             context.activity.channel_data = {"tenant": {"id": workspace_id}}
-            member = await self.adapter.retry.run(
+            member = await self.adapter.retried(
                 lambda: TeamsInfo.get_member(context, user_id), what="member look-up"
             )
             if member is not None and member.name:
@@ -133,6 +141,58 @@ class TeamsGateway:
             log.info("Teams member look-up failed: %s", error.reason)
             return None
         return found.get("person")
+
+    async def readable_channels(
+        self, workspace_id: str, user_id: str, channel_ids: Collection[str]
+    ) -> set[str]:
+        """The conversations among ``channel_ids`` whose roster holds the person
+        (:class:`bot.delivery.ports.ChannelMembership`): a channel's team (a private
+        channel's own members), a chat's members. Asked of Teams through the reference
+        golive saved for each; one golive has none for, or that Teams will not answer for,
+        is left out. Answers are cached for a few minutes."""
+        found: set[str] = set()
+        for channel_id in dict.fromkeys(channel_ids):
+            key = (workspace_id, channel_id, user_id)
+            cached = self._rosters.get(key)
+            if cached is not None and cached[0] > time.monotonic():
+                on_roster: bool | None = cached[1]
+            else:
+                on_roster = await self._on_roster(workspace_id, channel_id, user_id)
+                if on_roster is not None:
+                    self._remember(key, on_roster)
+            if on_roster:
+                found.add(channel_id)
+        return found
+
+    async def _on_roster(self, tenant_id: str, conversation_id: str, user_id: str) -> bool | None:
+        """Whether Teams lists the person in the conversation; None when it cannot say."""
+        saved = await self.store.by_conversation(tenant_id, conversation_id)
+        if saved is None:
+            return False
+        found: list[bool] = []
+
+        async def read(context: TurnContext) -> None:
+            # A continuation activity has no channelData; without a team id TeamsInfo asks
+            # the conversation's own roster (a private channel's members, a chat's).
+            context.activity.channel_data = {"tenant": {"id": tenant_id}}
+            member = await self.adapter.retried(
+                lambda: TeamsInfo.get_member(context, user_id), what="roster check"
+            )
+            found.append(member is not None)
+
+        try:
+            await self._continue(from_json(saved), read, what="roster check")
+        except DeliveryFailed as error:
+            if error.permanent:  # 403/404: not on the roster, or golive is no longer there
+                return False
+            log.warning("Teams roster check failed: %s", error.reason)
+            return None
+        return bool(found and found[0])
+
+    def _remember(self, key: tuple[str, str, str], on_roster: bool) -> None:
+        if len(self._rosters) >= 2000:
+            self._rosters.pop(next(iter(self._rosters)))  # the oldest insertion
+        self._rosters[key] = (time.monotonic() + self.membership_seconds, on_roster)
 
     async def unreachable_people(self, workspace_id: str, user_ids: Iterable[str]) -> list[str]:
         """Who golive has no personal chat with (they have not installed it), so direct
@@ -198,7 +258,7 @@ class TeamsGateway:
             opened["reference"] = from_json(reference_of(activity))
 
         try:
-            await self.adapter.retry.run(
+            await self.adapter.retried(
                 lambda: self.adapter.create_conversation(
                     self.adapter.app_id,
                     keep,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botbuilder.schema import Activity
 
@@ -23,32 +24,43 @@ from bot.context import Caller
 from bot.parsing import Reference
 
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+){0,2}")  # Asia/Dubai, Etc/GMT+4
 
 
 def mentioned_names(activity: Activity) -> dict[str, str]:
     """The names Teams gave for the people mentioned: ``{user id: name}``."""
     names = {}
-    for entity in activity.entities or []:
-        props: dict[str, Any] = dict(getattr(entity, "additional_properties", None) or {})
-        mentioned = props.get("mentioned") or {}
-        is_mention = getattr(entity, "type", None) == "mention"
-        if is_mention and mentioned.get("id") and mentioned.get("name"):
-            names[str(mentioned["id"])] = str(mentioned["name"])
+    for entity in _mention_entities(activity):
+        mentioned = _object(entity.get("mentioned"))
+        person, name = mentioned.get("id"), mentioned.get("name")
+        if isinstance(person, str) and person and isinstance(name, str) and name:
+            names[person] = name
     return names
 
 
 def _mentions(activity: Activity) -> list[tuple[str, str]]:
     """``(tag text, person id)`` of every mention entity."""
     found = []
+    for entity in _mention_entities(activity):
+        person = _object(entity.get("mentioned")).get("id")
+        text = entity.get("text")
+        if isinstance(text, str) and text and isinstance(person, str) and person:
+            found.append((text, person))
+    return found
+
+
+def _mention_entities(activity: Activity) -> list[dict[str, Any]]:
+    """The properties of the activity's mention entities (anything may be in them)."""
+    found = []
     for entity in activity.entities or []:
-        props: dict[str, Any] = dict(getattr(entity, "additional_properties", None) or {})
         if getattr(entity, "type", None) != "mention":
             continue
-        mentioned = props.get("mentioned") or {}
-        text = props.get("text")
-        if text and mentioned.get("id"):
-            found.append((str(text), str(mentioned["id"])))
+        found.append(_object(getattr(entity, "additional_properties", None)))
     return found
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def to_typed(activity: Activity) -> tuple[str, list[Reference]]:
@@ -136,6 +148,17 @@ def to_caller(activity: Activity) -> Caller:
         user_name=(sender.name or None) if sender is not None else None,
         channel_id=base_conversation_id(conversation_id or "") or None,
         channel_name=name,
-        timezone=activity.local_timezone or None,
+        timezone=_zone_name(activity.local_timezone),
         locale=activity.locale or None,
     )
+
+
+def _zone_name(name: object) -> str | None:
+    """The IANA time zone the client reported, if it is one (the core stores it)."""
+    if not isinstance(name, str) or not _ZONE_NAME.fullmatch(name):
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -35,6 +35,21 @@ class Reachability(Protocol):
 
     def reach_fix(self) -> str:
         """What those people should do about it, in the platform's words, translated."""
+        ...
+
+
+@runtime_checkable
+class ChannelMembership(Protocol):
+    """Optional on a :class:`ChatGateway`: which conversations a person can read on that
+    platform, so that a pilot is shown only to those who can read its steering channel. A
+    gateway without this method lets everyone read every channel (the console)."""
+
+    async def readable_channels(
+        self, workspace_id: str, user_id: str, channel_ids: Collection[str]
+    ) -> set[str]:
+        """The ids among ``channel_ids`` the person can read: channels every member of the
+        workspace can read, and those the person is a member of. Answers may be a few
+        minutes old (cached). A channel the platform cannot answer for is left out."""
         ...
 
 

@@ -16,6 +16,7 @@ from bot.digests.service import build_digest, conversation
 from bot.errors import Forbidden, Invalid, NotFound
 from bot.i18n import _
 from bot.messages import Message, say
+from bot.pilots.access import can_read_channel, is_named
 from bot.pilots.messaging import conversation_label
 from bot.ports import UnitOfWork
 
@@ -31,11 +32,14 @@ def _channel(ref: cmd.ChannelRef | None, actor: Actor) -> tuple[str, str]:
 
 
 async def _require_owner(uow: UnitOfWork, actor: Actor, channel_id: str, label: str) -> None:
-    """Only the owner of a pilot in the channel, or an admin, may post or schedule."""
+    """Only the owner of a pilot in the channel, or an admin, may post or schedule; who
+    cannot read the channel is told no pilot reports to it, as if none did."""
     owners = await uow.digests.owner_ids(actor.workspace_id, channel_id)
     if not owners:
         raise NotFound(_("No pilot reports to {channel}.").format(channel=label))
     if not actor.is_admin and actor.person_id not in owners:
+        if not can_read_channel(actor, channel_id):
+            raise NotFound(_("No pilot reports to {channel}.").format(channel=label))
         raise Forbidden(
             _("Only the owner of a pilot in {channel} or an admin may do that.").format(
                 channel=label
@@ -51,11 +55,17 @@ async def preview(
     clock: Clock,
     charts: ChartRenderer | None,
 ) -> Message:
-    """Render the channel's digest for the caller only; nothing is posted or stored."""
+    """Render the channel's digest for the caller only; nothing is posted or stored. Who
+    can read neither the channel nor every pilot in it is told no pilot reports to it, as
+    if none did."""
     channel_id, _label = _channel(command.channel, actor)
+    reads = can_read_channel(actor, channel_id)
     built = await build_digest(
         uow=uow, workspace=actor.workspace, channel_id=channel_id, now=clock.now(), charts=charts
     )
+    if not reads and not all(is_named(actor, report.pilot) for report in built.report.pilots):
+        # The words build_digest uses for a channel with no pilot.
+        raise NotFound(_("No pilot reports to {channel}.").format(channel=channel_id))
     return built.message.model_copy(update={"private": True})
 
 

@@ -18,6 +18,7 @@ from bot.people import people_by_id, resolve_person
 from bot.pilots import messaging
 from bot.pilots.access import (
     get_pilot,
+    readable,
     require_item_owner,
     require_kpi_recorder,
     require_owner,
@@ -71,9 +72,10 @@ async def new_pilot(cmd: c.NewPilot, *, uow: UnitOfWork, actor: Actor, clock: Cl
 
 
 async def list_pilots(cmd: c.ListPilots, *, uow: UnitOfWork, actor: Actor, clock: Clock) -> Message:
-    pilots = await uow.pilots.list(
+    listed = await uow.pilots.list(
         actor.workspace_id, stage=cmd.stage, person_id=actor.person_id if cmd.mine else None
     )
+    pilots = readable(actor, listed)
     people = await people_by_id(uow=uow, actor=actor, person_ids={p.owner_id for p in pilots})
     return messaging.list_message(pilots, people)
 

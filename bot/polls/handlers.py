@@ -17,7 +17,7 @@ from bot.delivery.service import enqueue
 from bot.errors import Forbidden, NotFound
 from bot.i18n import _
 from bot.messages import Block, Message
-from bot.pilots.access import get_pilot, no_such_pilot, require_owner
+from bot.pilots.access import get_pilot, no_such_pilot, require_owner, require_reader
 from bot.pilots.models import Person, Pilot, Workspace
 from bot.polls import export, messaging, reach
 from bot.polls.models import Choice, Closed, Poll
@@ -70,7 +70,14 @@ async def vote(cmd: CastVote, *, uow: UnitOfWork, actor: Actor, clock: Clock) ->
     pilot = await uow.pilots.get_by_key(actor.workspace_id, cmd.key.lower())
     if pilot is None:
         raise no_such_pilot(cmd.key)
-    poll = await _open_poll_of(uow, pilot)
+    # Locked until commit, so that the poll's votes and its closing happen one at a time.
+    poll = await uow.polls.get_open(pilot.stored_id, for_update=True)
+    # An eligible voter votes even after leaving the committee; anyone else must be able
+    # to read the pilot before learning anything about its poll.
+    if poll is None or poll.voter(actor.person_id) is None:
+        require_reader(actor, pilot, key=cmd.key)
+    if poll is None:
+        raise _no_open_poll(pilot)
     view = await view_of(uow, actor.workspace, pilot, poll)
     now = clock.now()
     choice = Choice(cmd.choice)
@@ -121,7 +128,8 @@ async def decisions(cmd: Decisions, *, uow: UnitOfWork, actor: Actor, clock: Clo
 
 
 async def export_pilot(cmd: Export, *, uow: UnitOfWork, actor: Actor, clock: Clock) -> Message:
-    """The pilot's decision log and checklist history as CSV or JSON, for the committee."""
+    """The pilot's decision log and checklist history as CSV or JSON, for the committee;
+    a reader who is not on it is refused, anyone else told there is no such pilot."""
     pilot = await get_pilot(uow=uow, actor=actor, key=cmd.key)
     on_committee = pilot.member(actor.person_id) is not None or pilot.owner_id == actor.person_id
     if not (on_committee or actor.is_admin):
@@ -135,7 +143,8 @@ async def export_pilot(cmd: Export, *, uow: UnitOfWork, actor: Actor, clock: Clo
 
 
 async def status_section(*, uow: UnitOfWork, actor: Actor, pilot: Pilot) -> list[Block]:
-    """The open poll in `status <key>`: question, deadline and turnout, never choices."""
+    """The open poll in `status <key>`: question, deadline and turnout, never choices.
+    Only for a pilot the actor may read (``status`` loaded it through ``get_pilot``)."""
     poll = await uow.polls.get_open(pilot.stored_id)
     if poll is None:
         return []
@@ -184,9 +193,11 @@ async def _open_poll_of(uow: UnitOfWork, pilot: Pilot) -> Poll:
     one at a time."""
     poll = await uow.polls.get_open(pilot.stored_id, for_update=True)
     if poll is None:
-        raise NotFound(
-            _("{key} has no open poll; the owner opens one with `poll {key}`.").format(
-                key=pilot.key
-            )
-        )
+        raise _no_open_poll(pilot)
     return poll
+
+
+def _no_open_poll(pilot: Pilot) -> NotFound:
+    return NotFound(
+        _("{key} has no open poll; the owner opens one with `poll {key}`.").format(key=pilot.key)
+    )

@@ -52,7 +52,7 @@ def run() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no connection and no sqlalchemy.url: see storage/migrations/README")
-    engine = create_engine(url, poolclass=pool.NullPool)
+    engine = create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     with engine.connect() as connection:
         run_on(connection)
         connection.commit()

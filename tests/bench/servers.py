@@ -28,6 +28,8 @@ from tests.bench.common import (
     wait_http,
 )
 
+# GOLIVE_SECRET_KEY for the benchmarks' databases (PostgreSQL needs one): a test key.
+SECRET_KEY = "4_lgS48MSBzc0JMTBWJDnh5eIgsaL9UiH9_fUk_CNAk="
 # Settings from the developer's environment that would change what is measured (dropped).
 UNSET = (
     "SLACK_APP_TOKEN",
@@ -94,6 +96,7 @@ def golive_serve(database_url: str, fake: Fake, name: str = "golive-serve") -> I
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.api_url,
+        "GOLIVE_SECRET_KEY": SECRET_KEY,
         **dict.fromkeys(UNSET),
     }
     with Process(name, golive_command("serve"), env) as process:

@@ -51,6 +51,8 @@ def clean_env(**values: str) -> dict[str, str]:
     prefixes = ("GOLIVE_", "SLACK_", "MICROSOFT_", "DATABASE_URL")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     env["PYTHONUNBUFFERED"] = "1"
+    # The test key (tests/conftest.py): PostgreSQL needs one; "" leaves it unset.
+    env["GOLIVE_SECRET_KEY"] = os.environ.get("GOLIVE_SECRET_KEY", "")
     env.update(values)
     return env
 

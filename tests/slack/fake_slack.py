@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -36,6 +37,13 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, dict[str, str], JSON]]] = field(default_factory=dict)
     url: str = ""
     socket_acks: list[JSON] = field(default_factory=list)
+    # Channels are public, with every user as a member, unless listed here; a private
+    # channel golive was never invited to is in ``hidden`` (Slack: channel_not_found).
+    private_channels: set[str] = field(default_factory=set)
+    channel_members: dict[str, set[str]] = field(default_factory=dict)
+    hidden: set[str] = field(default_factory=set)
+    # Called with each Web API method before it is answered (to check golive's state then).
+    on_call: Callable[[str], None] | None = None
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
@@ -86,11 +94,28 @@ class FakeSlack:
             **extra,
         }
 
+    def add_private_channel(self, channel_id: str, *members: str) -> None:
+        self.private_channels.add(channel_id)
+        self.channel_members[channel_id] = set(members)
+
     def fail(
-        self, method: str, status: int, body: JSON, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        status: int,
+        body: JSON,
+        headers: dict[str, str] | None = None,
+        *,
+        times: int = 1,
     ) -> None:
-        """Answer the next call of ``method`` with this instead (queued, in order)."""
-        self.failures.setdefault(method, []).append((status, headers or {}, body))
+        """Answer the next ``times`` calls of ``method`` with this instead (queued, in
+        order)."""
+        for _ in range(times):
+            self.failures.setdefault(method, []).append((status, headers or {}, body))
+
+    def rate_limit(self, method: str, retry_after: float, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with Slack's 429 and Retry-After."""
+        headers = {"Retry-After": f"{retry_after:g}"}
+        self.fail(method, 429, {"ok": False, "error": "ratelimited"}, headers, times=times)
 
     # --- inspection ----------------------------------------------------------------------
 
@@ -148,6 +173,8 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         body = await self._body(request)
+        if self.on_call is not None:
+            self.on_call(method)
         queued = self.failures.get(method)
         if queued:
             status, headers, answer = queued.pop(0)
@@ -181,6 +208,10 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": user}
+        if method == "conversations.info":
+            return self._conversation(str(body.get("channel")))
+        if method == "conversations.members":
+            return self._members(body)
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(body.get("view") or {})}}
         if method == "files.getUploadURLExternal":
@@ -205,6 +236,34 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         return {"ok": True}
+
+    def _conversation(self, channel: str) -> JSON:
+        if channel in self.hidden:
+            return {"ok": False, "error": "channel_not_found"}
+        private = channel in self.private_channels
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": not private,
+                "is_group": private,
+                "is_private": private,
+                "is_member": True,
+            },
+        }
+
+    def _members(self, body: JSON) -> JSON:
+        """A channel's members, a page at a time (``limit``, ``cursor``) as Slack pages."""
+        channel = str(body.get("channel"))
+        if channel in self.hidden:
+            return {"ok": False, "error": "channel_not_found"}
+        members = sorted(self.channel_members.get(channel, set(self.users)))
+        start = int(body.get("cursor") or 0)
+        limit = int(body.get("limit") or 100)
+        page = members[start : start + limit]
+        following = str(start + limit) if start + limit < len(members) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
 
     async def _respond(self, request: web.Request) -> web.Response:
         body = await self._body(request)

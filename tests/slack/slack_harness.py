@@ -3,6 +3,8 @@ or envelopes over the fake's Socket Mode websocket; and golive's real server to 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import json
 import time
@@ -15,15 +17,21 @@ from aiohttp import web
 from fake_slack import Call, FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.app import Runtime, build_runtime, build_web_app, register
+from adapters.app import Runtime, build_runtime, build_web_app
 from adapters.settings import load_settings
-from adapters.slack import setup_slack
 from bot.clock import MovableClock
 from bot.delivery.worker import deliver_due
 
 SECRET = "test-signing-secret"
 TEAM = "T1"
 JSON = dict[str, Any]
+
+
+def sign_bytes(raw: bytes, *, secret: str = SECRET) -> dict[str, str]:
+    """Slack's signature headers over raw bytes, whatever they hold (not UTF-8, say)."""
+    stamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + raw, hashlib.sha256)
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=" + digest.hexdigest()}
 
 
 def sign(body: str, *, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
@@ -244,9 +252,7 @@ async def start_golive(
 ) -> tuple[Runtime, web.AppRunner, str]:
     """golive's real server (composition root + Slack) on a free loopback port."""
     runtime = await build_runtime(settings_for(fake, database_url, **extra), clock=clock)
-    app = build_web_app(runtime)
-    if "slack" not in runtime.gateways:  # the composition root may already call it
-        register(runtime, setup_slack(runtime, app))
+    app = build_web_app(runtime)  # the composition root sets Slack up
     runner, url = await serve(app)
     return runtime, runner, url
 

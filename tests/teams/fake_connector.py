@@ -42,6 +42,8 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     members: dict[str, Member] = field(default_factory=dict)
     installed: set[str] = field(default_factory=set)  # who may get a new 1:1 chat
+    # Conversations whose roster is not every member: conversation id -> member ids.
+    rosters: dict[str, set[str]] = field(default_factory=dict)
     faults: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -141,10 +143,16 @@ class FakeConnector:
         return {"id": member.id, "name": member.name, "aadObjectId": member.aad_object_id}
 
     async def _member(self, request: web.Request) -> web.Response:
-        member = self.members.get(request.match_info["member"])
+        wanted = request.match_info["member"]
+        roster = self.rosters.get(request.match_info["conversation"])
+        member = self.members.get(wanted)
+        if roster is not None and wanted not in roster:
+            member = None
         if member is None:
             return web.json_response({"error": {"code": "NotFound"}}, status=404)
         return web.json_response(self._member_json(member))
 
     async def _members(self, request: web.Request) -> web.Response:
-        return web.json_response([self._member_json(m) for m in self.members.values()])
+        roster = self.rosters.get(request.match_info["conversation"])
+        listed = [m for m in self.members.values() if roster is None or m.id in roster]
+        return web.json_response([self._member_json(m) for m in listed])

@@ -133,17 +133,19 @@ async def test_a_channel_golive_was_never_added_to_is_a_permanent_failure(
     assert connector.calls == []
 
 
-async def test_throttling_that_outlasts_the_retries_tells_the_outbox_when_to_come_back(
+async def test_throttling_that_outlasts_the_send_timeout_tells_the_outbox_when_to_come_back(
     installed: Golive, connector: FakeConnector
 ) -> None:
-    connector.fail_next(429, retry_after="30", times=4)
+    """The outbox cuts a send at GOLIVE_SEND_TIMEOUT_SECONDS (3 s): a wait that would not
+    fit is the outbox's to wait, not the gateway's."""
+    connector.fail_next(429, retry_after="2", times=4)
     with pytest.raises(DeliveryFailed) as failure:
         await installed.gateway.post(CHANNEL, DIGEST)
 
     assert not failure.value.permanent
-    assert failure.value.retry_after == 30.0
-    assert len(connector.calls) == 4
-    assert installed.waits == [30.0, 30.0, 30.0]
+    assert failure.value.retry_after == 2.0
+    assert len(connector.calls) == 2
+    assert installed.waits == [2.0]  # the second 2 s wait would end past the 3 s cut-off
 
 
 async def test_a_removed_bot_is_a_permanent_failure(
