@@ -12,8 +12,10 @@ from pydantic import SecretStr
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import build_normalized_headers, extract_content_type
 from slack_sdk.web.async_client import AsyncWebClient
@@ -184,6 +186,10 @@ def events_handler(bolt: AsyncApp, guard: ReplayGuard) -> Any:
             query=request.query_string,
             headers=request.headers,  # type: ignore[arg-type]
         )
+        # Bolt reads a form that merely mentions "payload" as an empty interaction (see
+        # wire.parse): its reading is replaced by golive's, the raw body kept for its check.
+        bolt_request.body = body
+        bolt_request.context = build_async_context(AsyncBoltContext({}), body)
         return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
     return handle

@@ -134,13 +134,24 @@ def parse(raw: bytes, content_type: str | None) -> JSON:
         if payload is not None and too_deep(payload):
             raise Malformed(f"JSON nested deeper than {MAX_DEPTH}")
     try:
-        body = parse_body(text, content_type)  # exactly what Bolt will read
+        body = _parse_body(text, content_type)
     except (ValueError, RecursionError):
         raise Malformed("not JSON") from None
     if not isinstance(body, dict):
         raise Malformed(f"body is a JSON {type(body).__name__}, not an object")
     check(body)
     return body
+
+
+def _parse_body(text: str, content_type: str | None) -> Any:
+    """The body as Bolt reads it, but for a form that merely mentions "payload" (a slash
+    command such as `new churn "payload model"`): Bolt looks for the word anywhere in the
+    body and reads such a form as an empty interaction, so the command was dropped. Here a
+    form is an interaction only when it has a ``payload`` field."""
+    if _is_json(text, content_type):
+        return parse_body(text, content_type)
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    return json.loads(form["payload"]) if "payload" in form else form
 
 
 def _is_json(text: str, content_type: str | None) -> bool:

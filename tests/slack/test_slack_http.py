@@ -136,3 +136,12 @@ async def test_without_slack_settings_there_is_no_slack_route(
     finally:
         await runner.cleanup()
         await runtime.database.dispose()
+
+
+async def test_a_command_that_mentions_the_word_payload_runs(slack: Slack) -> None:
+    # Bolt reads any form with "payload" anywhere in it as an interaction, and dropped this
+    # command with a 404; golive reads a form as an interaction only by its payload field.
+    answer = await slack.command('new churn "payload model"')
+    assert answer["text"].startswith("Pilot payload model (churn) created")
+    status = await slack.command("status churn")
+    assert "payload model" in status["text"]
