@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime
 
 from adapters.app import Database
-from adapters.settings import SettingsError, load_settings
+from adapters.settings import operator_database_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,13 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = args.database_url
-    if not url:
-        try:
-            url = load_settings().database_url
-        except SettingsError as error:
-            print(f"golive: configuration error: {error}", file=sys.stderr)
-            return 2
+    url = operator_database_url(args.database_url)
+    if url is None:
+        return 2
     return asyncio.run(erase(url, args.user_id, workspace=args.workspace))
 
 

@@ -3,6 +3,7 @@ root. A bad value stops start-up with one line naming the variable."""
 
 from __future__ import annotations
 
+import sys
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
@@ -112,3 +113,15 @@ def load_settings(**overrides: object) -> Settings:
         first = error.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
         raise SettingsError(f"{name}: {first['msg']}") from None
+
+
+def operator_database_url(given: str | None) -> str | None:
+    """The database an operator command works on: its ``--database-url``, else
+    ``DATABASE_URL``; None, with the configuration error printed, when settings do not load."""
+    if given:
+        return given
+    try:
+        return load_settings().database_url
+    except SettingsError as error:
+        print(f"golive: configuration error: {error}", file=sys.stderr)
+        return None

@@ -12,7 +12,7 @@ import asyncio
 import sys
 
 from adapters.app import Database
-from adapters.settings import SettingsError, load_settings
+from adapters.settings import operator_database_url
 from bot.polls import log
 
 
@@ -23,13 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = args.database_url
-    if not url:
-        try:
-            url = load_settings().database_url
-        except SettingsError as error:
-            print(f"golive: configuration error: {error}", file=sys.stderr)
-            return 2
+    url = operator_database_url(args.database_url)
+    if url is None:
+        return 2
     return asyncio.run(verify(url))
 
 
