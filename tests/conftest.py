@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 from alembic import command
+from cryptography.fernet import Fernet
 from psycopg import sql
 
 from bot.clock import MovableClock
@@ -24,8 +25,8 @@ from storage.db import Database, alembic_config
 
 PG_SERVER = os.environ.get("GOLIVE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
-# GOLIVE_SECRET_KEY for the tests (PostgreSQL needs one): a test key, never a real one.
-TEST_SECRET_KEY = "6FHfWjoNArRCbzE0uqKcUI1VH6f_B_ogvQfU6QXDx7E="
+# GOLIVE_SECRET_KEY for the tests (PostgreSQL needs one): a fresh key each test process.
+TEST_SECRET_KEY = Fernet.generate_key().decode()
 
 
 # --- offline guard ---------------------------------------------------------------------

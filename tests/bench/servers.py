@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import psycopg
+from cryptography.fernet import Fernet
 from slack_sdk.signature import SignatureVerifier
 
 from tests.bench.common import (
@@ -28,8 +29,8 @@ from tests.bench.common import (
     wait_http,
 )
 
-# GOLIVE_SECRET_KEY for the benchmarks' databases (PostgreSQL needs one): a test key.
-SECRET_KEY = "4_lgS48MSBzc0JMTBWJDnh5eIgsaL9UiH9_fUk_CNAk="
+# GOLIVE_SECRET_KEY for the benchmarks' databases (PostgreSQL needs one): a fresh key a run.
+SECRET_KEY = Fernet.generate_key().decode()
 # Settings from the developer's environment that would change what is measured (dropped).
 UNSET = (
     "SLACK_APP_TOKEN",
