@@ -6,11 +6,7 @@ replica is handled once."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import psycopg
@@ -29,32 +25,7 @@ from serve_support import (
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-PG_SERVER = os.environ.get("GOLIVE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 FORM = "application/x-www-form-urlencoded"
-
-
-def _admin() -> psycopg.Connection[Any]:
-    try:
-        return psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        if os.environ.get("GOLIVE_TEST_SKIP_PG") == "1":
-            pytest.skip(f"PostgreSQL not reachable: {error}")
-        raise
-
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database (the replicas create the schema)."""
-    name = f"golive_replay_{uuid.uuid4().hex[:10]}"
-    with _admin() as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield PG_SERVER.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with _admin() as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def count(database_url: str, table: str) -> int:

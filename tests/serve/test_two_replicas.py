@@ -3,10 +3,7 @@ takes over when the leader is killed, and every reminder reaches its owner exact
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,7 +13,6 @@ import aiohttp
 import psycopg
 import pytest
 from fake_slack import FakeSlack
-from psycopg import sql
 from serve_support import (
     Served,
     SlashCommands,
@@ -28,35 +24,10 @@ from serve_support import (
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-PG_SERVER = os.environ.get("GOLIVE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FIRST = ("UO1", "UO2", "UO3")  # owners reminded while both replicas run
 SECOND = ("UO4", "UO5", "UO6")  # owners reminded after the leader was killed
 FAILOVER_SECONDS = 90.0  # the survivor retries the lock every 15 s
-
-
-def _admin() -> psycopg.Connection[Any]:
-    try:
-        return psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        if os.environ.get("GOLIVE_TEST_SKIP_PG") == "1":
-            pytest.skip(f"PostgreSQL not reachable: {error}")
-        raise
-
-
-@pytest.fixture
-def pg_database() -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database (the replicas create the schema)."""
-    name = f"golive_serve_{uuid.uuid4().hex[:10]}"
-    with _admin() as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield PG_SERVER.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with _admin() as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def zone_at_work(now: datetime, index: int) -> ZoneInfo:
